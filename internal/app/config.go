@@ -1,0 +1,116 @@
+// Package app wires amwaht's processes, the worker and the staff CLI, to
+// Temporal, PostgreSQL and SendGrid from the environment.
+package app
+
+import (
+	"fmt"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/contrib/envconfig"
+
+	"github.com/stichtingbmp/amwaht/internal/mail"
+)
+
+// Defaults of the environment (Temporal's own conventions for its part).
+const (
+	DefaultTemporalAddress = "localhost:7233"
+	DefaultNamespace       = "default"
+	DefaultDatabaseURL     = "postgres://postgres@127.0.0.1:5432/amwaht?sslmode=disable"
+	DefaultFromEmail       = "amwaht@stichtingbmp.nl"
+	DefaultStaffEmail      = "info@stichtingbmp.nl"
+)
+
+// Config is what the processes read from the environment.
+type Config struct {
+	DatabaseURL     string
+	SendGridAPIKey  string
+	SendGridAPIHost string
+	SendGridSandbox bool
+	FromEmail       string
+	StaffEmail      string
+}
+
+// ConfigFromEnv reads the environment, with defaults for development.
+func ConfigFromEnv() (Config, error) {
+	c := Config{
+		DatabaseURL:     envOr("DATABASE_URL", DefaultDatabaseURL),
+		SendGridAPIKey:  os.Getenv("SENDGRID_API_KEY"),
+		SendGridAPIHost: envOr("SENDGRID_API_HOST", mail.DefaultHost),
+		FromEmail:       envOr("AMWAHT_FROM_EMAIL", DefaultFromEmail),
+		StaffEmail:      envOr("AMWAHT_STAFF_EMAIL", DefaultStaffEmail),
+	}
+	if v := os.Getenv("SENDGRID_SANDBOX"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return c, fmt.Errorf("SENDGRID_SANDBOX=%q: use true or false", v)
+		}
+		c.SendGridSandbox = b
+	}
+	if err := mail.ValidateAddress(c.FromEmail); err != nil {
+		return c, fmt.Errorf("AMWAHT_FROM_EMAIL: %w", err)
+	}
+	if err := mail.ValidateAddress(c.StaffEmail); err != nil {
+		return c, fmt.Errorf("AMWAHT_STAFF_EMAIL: %w", err)
+	}
+	if u, err := url.Parse(c.SendGridAPIHost); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return c, fmt.Errorf("SENDGRID_API_HOST=%q: expected a URL such as %s", c.SendGridAPIHost, mail.DefaultHost)
+	}
+	return c, nil
+}
+
+func envOr(key, def string) string {
+	if v := strings.TrimSpace(os.Getenv(key)); v != "" {
+		return v
+	}
+	return def
+}
+
+// TemporalOptions reads the Temporal client's options the way Temporal's
+// own tools do (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TLS
+// files, TEMPORAL_PROFILE and its config file).
+func TemporalOptions() (client.Options, error) {
+	opts, err := envconfig.LoadDefaultClientOptions()
+	if err != nil {
+		return opts, fmt.Errorf("read Temporal client configuration: %w", err)
+	}
+	if opts.HostPort == "" {
+		opts.HostPort = DefaultTemporalAddress
+	}
+	if opts.Namespace == "" {
+		opts.Namespace = DefaultNamespace
+	}
+	return opts, nil
+}
+
+// RedactURL hides a password in a database URL, for messages.
+func RedactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparseable URL)"
+	}
+	return u.Redacted()
+}
+
+// WorkerHelp is the worker's --help.
+const WorkerHelp = `worker: runs amwaht's rollout workflows and activities on Temporal task queue "amwaht".
+
+Usage: worker        (stops gracefully on Ctrl-C / SIGTERM)
+
+At start it applies the database migrations (safe with several workers) and
+registers the search attributes on the namespace when they are missing.
+
+Environment:
+  TEMPORAL_ADDRESS     Temporal frontend (default localhost:7233)
+  TEMPORAL_NAMESPACE   namespace (default "default"); TEMPORAL_API_KEY, TLS and
+                       profiles as in Temporal's environment configuration
+  DATABASE_URL         PostgreSQL (default postgres://postgres@127.0.0.1:5432/amwaht?sslmode=disable)
+  SENDGRID_API_KEY     without it e-mails are rendered, stored and logged, not sent
+  SENDGRID_API_HOST    SendGrid API base URL (default https://api.sendgrid.com)
+  SENDGRID_SANDBOX     true: SendGrid validates but delivers nothing
+  AMWAHT_FROM_EMAIL    sender address (default amwaht@stichtingbmp.nl)
+  AMWAHT_STAFF_EMAIL   BMP staff, who get escalations (default info@stichtingbmp.nl)
+`
