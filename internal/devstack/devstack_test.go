@@ -268,6 +268,14 @@ func TestFindPostgresBadDatabaseURLMasksPassword(t *testing.T) {
 	}
 }
 
+func TestFindPostgresDSNNotEchoed(t *testing.T) {
+	t.Setenv("DATABASE_URL", "host=127.0.0.1 password=s3cr3t")
+	_, err := FindPostgres(context.Background(), "", nil)
+	if err == nil || strings.Contains(err.Error(), "s3cr3t") {
+		t.Fatalf("want an error without the password, got %v", err)
+	}
+}
+
 func TestDatabaseURL(t *testing.T) {
 	p := &Postgres{AdminURL: "postgres://u:p@h:1/postgres?sslmode=disable"}
 	if got, want := p.DatabaseURL("amwaht"), "postgres://u:p@h:1/amwaht?sslmode=disable"; got != want {

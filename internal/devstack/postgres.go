@@ -59,7 +59,8 @@ func FindPostgres(ctx context.Context, dataDir string, logw io.Writer) (*Postgre
 	if raw := os.Getenv("DATABASE_URL"); raw != "" {
 		admin, err := withDatabase(raw, "postgres")
 		if err != nil {
-			return nil, fmt.Errorf("DATABASE_URL %s: %w", redact(raw), err)
+			// Not echoed: a key=value DSN would show its password.
+			return nil, fmt.Errorf("DATABASE_URL must be a postgres://user:password@host:port/db URL (key=value DSNs are not supported): %w", err)
 		}
 		// Ping the maintenance database rather than DATABASE_URL itself: the
 		// database it names may well not exist yet (EnsureDatabase creates it).
@@ -370,8 +371,10 @@ func withDatabase(raw, name string) (string, error) {
 // redact masks the password of a URL for messages.
 func redact(raw string) string {
 	u, err := url.Parse(raw)
-	if err != nil {
-		return "(unparseable URL)"
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		// Anything else (a key=value DSN parses as a relative URL) may carry
+		// a password url.Redacted cannot see.
+		return "(not a postgres:// URL)"
 	}
 	return u.Redacted()
 }

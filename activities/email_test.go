@@ -1,0 +1,165 @@
+package activities_test
+
+import (
+	"errors"
+	"os"
+	"strings"
+	"testing"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/stichtingbmp/amwaht/activities"
+	"github.com/stichtingbmp/amwaht/internal/app"
+	"github.com/stichtingbmp/amwaht/internal/mail"
+	"github.com/stichtingbmp/amwaht/internal/sendgridfake"
+	"github.com/stichtingbmp/amwaht/internal/testenv"
+	"github.com/stichtingbmp/amwaht/schema"
+)
+
+func TestMain(m *testing.M) { os.Exit(testenv.Main(m, testenv.Options{})) }
+
+type fixture struct {
+	acts *activities.Activities
+	sg   *sendgridfake.Server
+	env  *testsuite.TestActivityEnvironment
+}
+
+// newFixture gives activities on a fresh, migrated database, sending to a
+// local SendGrid stand-in (or, with noKey, not sending at all).
+func newFixture(t *testing.T, noKey bool) *fixture {
+	t.Helper()
+	te := testenv.Require(t)
+	db, err := app.OpenDB(t.Context(), te.NewDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := schema.Migrate(t.Context(), db.DB, testLogger()); err != nil {
+		t.Fatal(err)
+	}
+	sg := sendgridfake.New()
+	t.Cleanup(sg.Close)
+	cfg := app.Config{SendGridAPIKey: "SG.test", SendGridAPIHost: sg.URL, FromEmail: "amwaht@stichtingbmp.nl", StaffEmail: "staf@stichtingbmp.nl"}
+	if noKey {
+		cfg.SendGridAPIKey = ""
+	}
+	acts := app.NewActivities(db, cfg, testLogger())
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestActivityEnvironment()
+	env.RegisterActivity(acts)
+	return &fixture{acts: acts, sg: sg, env: env}
+}
+
+func confirmation() activities.EmailRequest {
+	return activities.EmailRequest{
+		WorkflowID: "rollout-demo-GM0344", Template: "application-received", Step: "application", Occurrence: 1,
+		To: activities.Recipient{Role: "producer", Name: "Fatma Yilmaz", Email: "f.yilmaz@welzijn.example.nl"},
+		Data: mail.Data{MunicipalityCode: "GM0344", Municipality: "Utrecht", Wave: "demo", Organisation: "Welzijn Utrecht", ProducerKind: "welzijnsinstelling"},
+	}
+}
+
+func (f *fixture) send(t *testing.T, req activities.EmailRequest) (activities.EmailResult, error) {
+	t.Helper()
+	v, err := f.env.ExecuteActivity(f.acts.SendEmail, req)
+	var res activities.EmailResult
+	if err == nil {
+		err = v.Get(&res)
+	}
+	return res, err
+}
+
+func (f *fixture) outbox(t *testing.T) []struct{ Status, Recipient, MessageID string } {
+	t.Helper()
+	var rows []struct {
+		Status    string `db:"status"`
+		Recipient string `db:"recipient"`
+		MessageID string `db:"message_id"`
+	}
+	if err := f.acts.DB.Select(&rows, `SELECT status, recipient, coalesce(message_id, '') AS message_id FROM outbox ORDER BY id`); err != nil {
+		t.Fatal(err)
+	}
+	out := make([]struct{ Status, Recipient, MessageID string }, len(rows))
+	for i, r := range rows {
+		out[i] = struct{ Status, Recipient, MessageID string }{r.Status, r.Recipient, r.MessageID}
+	}
+	return out
+}
+
+func TestSendEmailOnceDespiteRetry(t *testing.T) {
+	f := newFixture(t, false)
+	res, err := f.send(t, confirmation())
+	if err != nil || res.Status != activities.StatusSent || res.Already {
+		t.Fatalf("first send: %+v, %v", res, err)
+	}
+	// The activity retried after a successful send (e.g. its completion was lost).
+	again, err := f.send(t, confirmation())
+	if err != nil || !again.Already || again.MessageID != res.MessageID {
+		t.Fatalf("retried send: %+v, %v", again, err)
+	}
+	mails := f.sg.Mails()
+	if len(mails) != 1 {
+		t.Fatalf("SendGrid received %d mails, want 1", len(mails))
+	}
+	m := mails[0]
+	if m.To[0] != "f.yilmaz@welzijn.example.nl" || !strings.HasPrefix(m.Subject, "Aanmelding ontvangen: Welzijn Utrecht") {
+		t.Errorf("mail: to %v subject %q", m.To, m.Subject)
+	}
+	if m.ReplyTo != mail.BackOffice.Email || m.CustomArgs["workflow_id"] != "rollout-demo-GM0344" || m.CustomArgs["step"] != "application" {
+		t.Errorf("mail tracing: reply-to %q custom args %v", m.ReplyTo, m.CustomArgs)
+	}
+	if strings.Join(m.Categories, ",") != "amwaht,application-received" {
+		t.Errorf("categories %v", m.Categories)
+	}
+	if !strings.Contains(m.Text, "Beste Fatma Yilmaz") || !strings.Contains(m.HTML, "<strong>Welzijn Utrecht</strong>") {
+		t.Errorf("content:\n%s\n%s", m.Text, m.HTML)
+	}
+	rows := f.outbox(t)
+	if len(rows) != 1 || rows[0].Status != activities.StatusSent || rows[0].MessageID != m.MessageID {
+		t.Errorf("outbox: %+v", rows)
+	}
+}
+
+func TestSendEmailWithoutKeyIsStoredNotSent(t *testing.T) {
+	f := newFixture(t, true)
+	res, err := f.send(t, confirmation())
+	if err != nil || res.Status != activities.StatusLogged {
+		t.Fatalf("send: %+v, %v", res, err)
+	}
+	if n := f.sg.Requests(); n != 0 {
+		t.Errorf("SendGrid got %d requests without an API key", n)
+	}
+	if rows := f.outbox(t); len(rows) != 1 || rows[0].Status != activities.StatusLogged {
+		t.Errorf("outbox: %+v", rows)
+	}
+}
+
+func TestSendEmailThrottledThenAccepted(t *testing.T) {
+	f := newFixture(t, false)
+	f.sg.Script(sendgridfake.Response{Status: 429, Header: map[string]string{"Retry-After": "7"}, Body: `{"errors":[{"message":"too many requests"}]}`})
+	_, err := f.send(t, confirmation())
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) || appErr.NonRetryable() || appErr.NextRetryDelay().Seconds() != 7 {
+		t.Fatalf("throttled send: want a retryable error honouring Retry-After 7s, got %v", err)
+	}
+	if _, err := f.send(t, confirmation()); err != nil {
+		t.Fatalf("retry: %v", err)
+	}
+	if n := len(f.sg.Mails()); n != 1 {
+		t.Errorf("accepted mails: %d, want 1", n)
+	}
+}
+
+func TestSendEmailRefusedIsNotRetried(t *testing.T) {
+	f := newFixture(t, false)
+	req := confirmation()
+	req.To.Email = "f.yilmaz@welzijn.invalid"
+	_, err := f.send(t, req)
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) || !appErr.NonRetryable() || appErr.Type() != activities.ErrTypeEmailRejected {
+		t.Fatalf("want a non-retryable %s error, got %v", activities.ErrTypeEmailRejected, err)
+	}
+	if rows := f.outbox(t); len(rows) != 1 || rows[0].Status != activities.StatusFailed {
+		t.Errorf("outbox: %+v", rows)
+	}
+}

@@ -1,0 +1,230 @@
+// Package sendgridfake is a local stand-in for SendGrid's v3 mail API: it
+// checks what it receives like SendGrid would (content order, recipients),
+// records each accepted mail, and can be told to fail, so tests assert what
+// a recipient would get.
+package sendgridfake
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Mail is one accepted request, decoded.
+type Mail struct {
+	MessageID  string
+	APIKey     string
+	From       string
+	ReplyTo    string
+	To         []string
+	Subject    string
+	Text       string
+	HTML       string
+	Categories []string
+	CustomArgs map[string]string
+	Sandbox    bool
+	Received   time.Time
+}
+
+// Key is the outbox identity the worker sends as custom args.
+func (m Mail) Key() string {
+	return strings.Join([]string{m.CustomArgs["workflow_id"], m.CustomArgs["template"], m.CustomArgs["step"], m.CustomArgs["occurrence"]}, "|")
+}
+
+// Response is a scripted answer; Delay makes it slow, Drop closes the
+// connection without an answer.
+type Response struct {
+	Status int
+	Header map[string]string
+	Body   string
+	Delay  time.Duration
+	Drop   bool
+}
+
+// Server is the stand-in.
+type Server struct {
+	*httptest.Server
+
+	mu       sync.Mutex
+	mails    []Mail
+	script   []Response
+	fail     func(n int) *Response // optional: decides per request number
+	requests int
+	nextID   int
+}
+
+// New starts a stand-in that accepts everything until told otherwise.
+func New() *Server {
+	s := &Server{}
+	s.Server = httptest.NewServer(http.HandlerFunc(s.handle))
+	return s
+}
+
+// Script queues answers for the next requests, in order; after them every
+// request is accepted again.
+func (s *Server) Script(rs ...Response) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.script = append(s.script, rs...)
+}
+
+// FailWith decides per request (numbered from 1) whether to fail; nil accepts.
+func (s *Server) FailWith(f func(n int) *Response) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fail = f
+}
+
+// Mails returns the accepted mails.
+func (s *Server) Mails() []Mail {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Mail(nil), s.mails...)
+}
+
+// Requests counts every request, accepted or not.
+func (s *Server) Requests() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.requests
+}
+
+// WaitFor polls until cond holds over the accepted mails or the timeout ends.
+func (s *Server) WaitFor(timeout time.Duration, cond func([]Mail) bool) bool {
+	deadline := time.Now().Add(timeout)
+	for {
+		if cond(s.Mails()) {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+type address struct {
+	Email string `json:"email"`
+	Name  string `json:"name"`
+}
+
+type request struct {
+	Personalizations []struct {
+		To         []address         `json:"to"`
+		CustomArgs map[string]string `json:"custom_args"`
+	} `json:"personalizations"`
+	From    address  `json:"from"`
+	ReplyTo *address `json:"reply_to"`
+	Subject string   `json:"subject"`
+	Content []struct {
+		Type  string `json:"type"`
+		Value string `json:"value"`
+	} `json:"content"`
+	Categories   []string `json:"categories"`
+	MailSettings *struct {
+		SandboxMode *struct {
+			Enable bool `json:"enable"`
+		} `json:"sandbox_mode"`
+	} `json:"mail_settings"`
+}
+
+func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	s.requests++
+	n := s.requests
+	var scripted *Response
+	if len(s.script) > 0 {
+		scripted = &s.script[0]
+		s.script = s.script[1:]
+	} else if s.fail != nil {
+		scripted = s.fail(n)
+	}
+	s.mu.Unlock()
+
+	if scripted != nil {
+		if scripted.Delay > 0 {
+			time.Sleep(scripted.Delay)
+		}
+		if scripted.Drop {
+			if hj, ok := w.(http.Hijacker); ok {
+				if conn, _, err := hj.Hijack(); err == nil {
+					conn.Close()
+					return
+				}
+			}
+		}
+		if scripted.Status != 0 {
+			for k, v := range scripted.Header {
+				w.Header().Set(k, v)
+			}
+			w.WriteHeader(scripted.Status)
+			io.WriteString(w, scripted.Body)
+			return
+		}
+	}
+
+	if r.Method != http.MethodPost || r.URL.Path != "/v3/mail/send" {
+		http.Error(w, `{"errors":[{"message":"not found"}]}`, http.StatusNotFound)
+		return
+	}
+	key := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if key == "" {
+		http.Error(w, `{"errors":[{"message":"authorization required"}]}`, http.StatusUnauthorized)
+		return
+	}
+	var req request
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		http.Error(w, fmt.Sprintf(`{"errors":[{"message":%q}]}`, "bad JSON: "+err.Error()), http.StatusBadRequest)
+		return
+	}
+	m, problem := decode(req)
+	if problem != "" {
+		http.Error(w, fmt.Sprintf(`{"errors":[{"message":%q}]}`, problem), http.StatusBadRequest)
+		return
+	}
+	m.APIKey = key
+	m.Received = time.Now()
+	s.mu.Lock()
+	s.nextID++
+	m.MessageID = fmt.Sprintf("fake-%06d", s.nextID)
+	s.mails = append(s.mails, m)
+	s.mu.Unlock()
+	w.Header().Set("X-Message-Id", m.MessageID)
+	w.WriteHeader(http.StatusAccepted)
+}
+
+// decode checks a request as SendGrid does, in the points the worker relies on.
+func decode(req request) (Mail, string) {
+	var m Mail
+	if len(req.Personalizations) != 1 || len(req.Personalizations[0].To) == 0 {
+		return m, "exactly one personalization with a recipient expected"
+	}
+	if req.From.Email == "" || req.Subject == "" {
+		return m, "from and subject are required"
+	}
+	for _, to := range req.Personalizations[0].To {
+		if !strings.Contains(to.Email, "@") || strings.HasSuffix(to.Email, ".invalid") {
+			return m, "Does not contain a valid address: " + to.Email
+		}
+		m.To = append(m.To, to.Email)
+	}
+	if len(req.Content) != 2 || req.Content[0].Type != "text/plain" || req.Content[1].Type != "text/html" {
+		return m, "content must be text/plain followed by text/html"
+	}
+	m.From = req.From.Email
+	if req.ReplyTo != nil {
+		m.ReplyTo = req.ReplyTo.Email
+	}
+	m.Subject = req.Subject
+	m.Text = req.Content[0].Value
+	m.HTML = req.Content[1].Value
+	m.Categories = req.Categories
+	m.CustomArgs = req.Personalizations[0].CustomArgs
+	m.Sandbox = req.MailSettings != nil && req.MailSettings.SandboxMode != nil && req.MailSettings.SandboxMode.Enable
+	return m, ""
+}
