@@ -54,7 +54,7 @@ func newFixture(t *testing.T, noKey bool) *fixture {
 func confirmation() activities.EmailRequest {
 	return activities.EmailRequest{
 		WorkflowID: "rollout-demo-GM0344", Template: "application-received", Step: "application", Occurrence: 1,
-		To: activities.Recipient{Role: "producer", Name: "Fatma Yilmaz", Email: "f.yilmaz@welzijn.example.nl"},
+		To:   activities.Recipient{Role: "producer", Name: "Fatma Yilmaz", Email: "f.yilmaz@welzijn.example.nl"},
 		Data: mail.Data{MunicipalityCode: "GM0344", Municipality: "Utrecht", Wave: "demo", Organisation: "Welzijn Utrecht", ProducerKind: "welzijnsinstelling"},
 	}
 }

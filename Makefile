@@ -1,0 +1,28 @@
+# amwaht: the README's two commands are `make demo` and `make test`.
+GO ?= go
+PKGS := ./...
+
+.PHONY: demo test temporal-cli check build clean
+
+## demo: bring up Temporal (Web UI http://localhost:8233), PostgreSQL, the worker and demo rollouts
+demo:
+	$(GO) run ./cmd/dev demo
+
+## test: formatting, vet, then every test (unit, replay, integration on the real dev server and PostgreSQL)
+test: check temporal-cli
+	$(GO) test -count=1 -timeout 20m $(PKGS)
+
+## temporal-cli: build the pinned Temporal CLI into ~/.cache/amwaht once (3 to 6 minutes the first time)
+temporal-cli:
+	@$(GO) run ./cmd/dev temporal-cli >/dev/null
+
+check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+build:
+	$(GO) build -o bin/ ./worker ./starter
+
+clean:
+	rm -rf bin

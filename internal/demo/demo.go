@@ -1,0 +1,130 @@
+// Package demo brings the whole system up on one machine for a newcomer:
+// the Temporal dev server with its Web UI, PostgreSQL, the worker, and demo
+// rollouts, until Ctrl-C.
+package demo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/stichtingbmp/amwaht/internal/app"
+	"github.com/stichtingbmp/amwaht/internal/cli"
+	"github.com/stichtingbmp/amwaht/internal/devstack"
+	"github.com/stichtingbmp/amwaht/workflows"
+)
+
+// Municipalities the demo starts rollouts for.
+var Municipalities = []string{"GM0344", "GM0363", "GM0599"} // Utrecht, Amsterdam, Rotterdam
+
+// StateDir keeps the demo's Temporal database and, if needed, a private
+// PostgreSQL cluster, so that a second run continues where the first stopped.
+const StateDir = ".amwaht"
+
+const (
+	temporalPort = 7233
+	uiPort       = 8233
+)
+
+// Run sets everything up and blocks until ctx ends.
+func Run(ctx context.Context, out, errOut io.Writer) error {
+	log := slog.New(slog.NewTextHandler(errOut, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	if err := os.MkdirAll(StateDir, 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", StateDir, err)
+	}
+	state, _ := filepath.Abs(StateDir)
+
+	bin, err := devstack.TemporalCLI(ctx, errOut)
+	if err != nil {
+		return err
+	}
+
+	dbURL := os.Getenv("DATABASE_URL")
+	if dbURL == "" {
+		pg, err := devstack.FindPostgres(ctx, filepath.Join(state, "pgdata"), errOut)
+		if err != nil {
+			return err
+		}
+		defer pg.Stop()
+		if dbURL, err = pg.EnsureDatabase(ctx, "amwaht"); err != nil {
+			return err
+		}
+		os.Setenv("DATABASE_URL", dbURL)
+	}
+
+	for _, p := range []int{temporalPort, uiPort} {
+		if inUse(p) {
+			return fmt.Errorf("port %d is already in use: is another Temporal server (or an earlier demo) running? Stop it, then run make demo again", p)
+		}
+	}
+	fmt.Fprintln(errOut, "starting the Temporal dev server (state in", filepath.Join(StateDir, "temporal.db")+")")
+	srv, err := devstack.StartTemporal(ctx, bin, devstack.TemporalOptions{
+		Port: temporalPort, UIPort: uiPort,
+		DBFile:           filepath.Join(state, "temporal.db"),
+		SearchAttributes: workflows.SearchAttributeFlags(),
+		Output:           nil,
+	})
+	if err != nil {
+		return err
+	}
+	defer srv.Stop()
+	os.Setenv("TEMPORAL_ADDRESS", srv.Address)
+	os.Setenv("TEMPORAL_NAMESPACE", srv.Namespace)
+
+	cfg, err := app.ConfigFromEnv()
+	if err != nil {
+		return err
+	}
+	wctx, stopWorker := context.WithCancel(context.Background())
+	workerDone := make(chan error, 1)
+	go func() { workerDone <- app.RunWorker(wctx, cfg, log) }()
+	defer func() {
+		stopWorker()
+		<-workerDone
+	}()
+
+	for _, code := range Municipalities {
+		args := []string{"start", "--municipality", code, "--wave", "demo", "--contact-email", "gemeente-" + code + "@example.nl", "--contact-name", "Team WMO"}
+		if rc := cli.Run(ctx, args, out, errOut); rc != 0 && rc != cli.ExitRejected {
+			return fmt.Errorf("starting the demo rollout for %s failed (exit %d)", code, rc)
+		}
+	}
+
+	fmt.Fprintf(out, `
+amwaht demo is running.
+  Web UI:  %s/namespaces/default/workflows
+           (filter: AmwahtWave = 'demo', or AmwahtStalled = true)
+  Try, in another terminal:
+           go run ./starter status GM0344 --wave demo
+           go run ./starter apply GM0344 --wave demo --organisation "Welzijn Utrecht" --kind welzijnsinstelling --contact-name "Fatma Yilmaz" --contact-email f.yilmaz@example.nl
+  E-mails are stored in PostgreSQL (no SENDGRID_API_KEY set) and logged below.
+  Ctrl-C stops everything.
+`, srv.UIURL)
+
+	select {
+	case <-ctx.Done():
+		fmt.Fprintln(errOut, "stopping the demo")
+		return nil
+	case err := <-workerDone:
+		workerDone <- err
+		if err == nil {
+			err = errors.New("worker stopped")
+		}
+		return err
+	}
+}
+
+func inUse(port int) bool {
+	c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), 300*time.Millisecond)
+	if err != nil {
+		return false
+	}
+	c.Close()
+	return true
+}
