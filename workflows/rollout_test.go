@@ -2,11 +2,15 @@ package workflows
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/stichtingbmp/amwaht/activities"
@@ -28,9 +32,12 @@ type harness struct {
 	t   *testing.T
 	env *testsuite.TestWorkflowEnvironment
 
-	startTime time.Time
-	mu        sync.Mutex
-	emails    []sentEmail
+	startTime       time.Time
+	updates         []*updateResult
+	mu              sync.Mutex
+	emails          []sentEmail
+	premiumCalls    int
+	premiumFailures int
 }
 
 func newHarness(t *testing.T, w wave.Calendar) *harness {
@@ -40,6 +47,16 @@ func newHarness(t *testing.T, w wave.Calendar) *harness {
 	h := &harness{t: t, env: suite.NewTestWorkflowEnvironment(), startTime: w.Opens}
 	h.env.SetStartTime(w.Opens)
 	h.env.RegisterWorkflow(RolloutWorkflow)
+	h.env.RegisterWorkflow(CohortWorkflow)
+	h.env.RegisterActivityWithOptions(func(ctx context.Context, req activities.PremiumRequest) (activities.PremiumResult, error) {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		h.premiumCalls++
+		if h.premiumCalls <= h.premiumFailures {
+			return activities.PremiumResult{}, errors.New("bank unreachable")
+		}
+		return activities.PremiumResult{PaymentID: 1, AmountCents: req.AmountCents}, nil
+	}, activityName("PayPremium"))
 	h.env.RegisterActivityWithOptions(func(ctx context.Context, req activities.EmailRequest) (activities.EmailResult, error) {
 		if _, err := mail.Render(req.Template, req.Data); err != nil {
 			t.Errorf("render %s: %v", req.Template, err)
@@ -66,19 +83,35 @@ func validApplication() ProducerApplication {
 
 // update sends an update at a moment of the wave and records its fate.
 type updateResult struct {
+	name     string
 	rejected error
 	accepted bool
 	err      error
 }
 
 func (h *harness) updateAt(at time.Time, name string, arg any) *updateResult {
+	return h.updateIDAt("", at, name, arg)
+}
+
+// updateIDAt sends an update to another workflow (the cohort) by its ID.
+func (h *harness) updateIDAt(id string, at time.Time, name string, arg any) *updateResult {
 	res := &updateResult{}
+	h.updates = append(h.updates, res)
+	res.name = name
+	cb := &testsuite.TestUpdateCallback{
+		OnAccept:   func() { res.accepted = true },
+		OnReject:   func(err error) { res.rejected = err },
+		OnComplete: func(_ interface{}, err error) { res.err = err },
+	}
+	uid := fmt.Sprintf("%s-%d", name, len(h.updates))
 	h.env.RegisterDelayedCallback(func() {
-		h.env.UpdateWorkflow(name, name+at.String(), &testsuite.TestUpdateCallback{
-			OnAccept:   func() { res.accepted = true },
-			OnReject:   func(err error) { res.rejected = err },
-			OnComplete: func(_ interface{}, err error) { res.err = err },
-		}, arg)
+		if id == "" {
+			h.env.UpdateWorkflow(name, uid, cb, arg)
+			return
+		}
+		if err := h.env.UpdateWorkflowByID(id, name, uid, cb, arg); err != nil {
+			res.err = err
+		}
 	}, at.Sub(h.start()))
 	return res
 }
@@ -87,11 +120,21 @@ func (h *harness) start() time.Time { return h.startTime }
 
 func (h *harness) run(in RolloutInput) Result {
 	h.t.Helper()
+	h.env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: WorkflowID(in.Wave.Name, in.Municipality.Code)})
 	h.env.ExecuteWorkflow(RolloutWorkflow, in)
 	if !h.env.IsWorkflowCompleted() {
 		h.t.Fatal("workflow did not complete")
 	}
 	if err := h.env.GetWorkflowError(); err != nil {
+		var ae *temporal.ActivityError
+		if errors.As(err, &ae) {
+			h.t.Logf("failed activity: %s", ae.ActivityType().GetName())
+		}
+		if v, qerr := h.env.QueryWorkflow(QueryStatus); qerr == nil {
+			var st Status
+			_ = v.Get(&st)
+			h.t.Logf("at failure (%s): phase %s, waiting on %v", h.env.Now().In(wave.Amsterdam), st.Phase, st.WaitingOn)
+		}
 		h.t.Fatalf("workflow failed: %v", err)
 	}
 	var res Result
@@ -136,13 +179,14 @@ func TestApplicationAccepted(t *testing.T) {
 	h := newHarness(t, w)
 	applyAt := time.Date(2012, time.February, 20, 10, 0, 0, 0, wave.Amsterdam)
 	u := h.updateAt(applyAt, UpdateApply, validApplication())
+	h.updateAt(applyAt.Add(24*time.Hour), UpdateCancel, Cancellation{Reason: "test ends here"})
 	res := h.run(input(w))
 
 	if !u.accepted || u.err != nil {
 		t.Fatalf("application: accepted=%v rejected=%v err=%v", u.accepted, u.rejected, u.err)
 	}
-	if res.Outcome != OutcomeApplied {
-		t.Errorf("outcome = %q, want %q", res.Outcome, OutcomeApplied)
+	if res.Outcome != OutcomeCancelled {
+		t.Errorf("outcome = %q, want %q", res.Outcome, OutcomeCancelled)
 	}
 	inv := h.sent("producer-invitation")
 	if len(inv) != 1 || inv[0].Req.To.Email != "zorg@utrecht.example.nl" || !inv[0].At.Equal(w.Opens) {
@@ -158,8 +202,8 @@ func TestApplicationAccepted(t *testing.T) {
 	if c := conf[0]; c.Req.To.Email != "f.yilmaz@welzijn.example.nl" || c.Req.To.Role != "producer" || !sameDay(c.At, applyAt) {
 		t.Errorf("confirmation: %+v at %v", c.Req.To, c.At)
 	}
-	if got := len(conf[0].Req.Data.Sessions); got != 2 {
-		t.Errorf("confirmation names %d course days, want 2", got)
+	if inv := h.sent("producer-course-invitation"); len(inv) != 1 || len(inv[0].Req.Data.Sessions) != 2 {
+		t.Errorf("producer course invitation: %+v", inv)
 	}
 	st := h.status()
 	if st.Producer == nil || st.Producer.Organisation != "Welzijn Utrecht" || st.Steps[0].State != StepDone {
@@ -215,6 +259,7 @@ func TestApplicationRejected(t *testing.T) {
 			for i := range c.apps {
 				results = append(results, h.updateAt(c.at[i], UpdateApply, c.apps[i]))
 			}
+			h.updateAt(w.Opens.Add(3*time.Hour), UpdateCancel, Cancellation{Reason: "test ends here"})
 			h.run(input(w))
 			for i, want := range c.wants {
 				r := results[i]

@@ -22,6 +22,25 @@ type rollout struct {
 	producer *Producer
 	steps    []*Step
 
+	cancelled *Cancellation
+	// Producer course and preparation, recorded by staff actions.
+	producerDays []dayRecord
+	handbook     bool
+	teachers     []*teacher
+	commitments  []Commitment
+	participants []string
+	location     *Location
+	internships  *Internships
+	start        time.Time // the planned start; a postponement moves it
+	startedAt    time.Time
+	failedMail   []activities.EmailRequest
+	makeUps      int // counts make-ups, so waits can notice a new one
+	cohortID     string
+	cohortRun    workflow.ChildWorkflowFuture
+
+	// Per step: whether its reminder went out and how often it escalated.
+	reminded map[string]bool
+
 	// sent counts e-mails per template and step, giving each its occurrence:
 	// the outbox key stays the same on replay and retry.
 	sent     map[string]int
@@ -43,10 +62,14 @@ type published struct {
 
 func newRollout(ctx workflow.Context, in RolloutInput) *rollout {
 	return &rollout{
-		in:    in,
-		id:    workflow.GetInfo(ctx).WorkflowExecution.ID,
-		phase: PhaseApplication,
-		sent:  map[string]int{},
+		in:       in,
+		id:       workflow.GetInfo(ctx).WorkflowExecution.ID,
+		phase:    PhaseApplication,
+		sent:     map[string]int{},
+		reminded: map[string]bool{},
+		start:    in.Wave.IntendedStart,
+
+		producerDays: make([]dayRecord, len(in.Wave.ProducerCourse)),
 	}
 }
 
@@ -86,6 +109,22 @@ func (r *rollout) status() Status {
 		Producer:     r.producer,
 		Steps:        make([]Step, len(r.steps)),
 		WaitingOn:    []string{},
+
+		CommittedCents: r.committed(),
+		BudgetCents:    r.in.Wave.Budget(),
+		Participants:   len(r.participants),
+		MinimumGroup:   r.in.Wave.MinimumGroup,
+		Location:       r.location,
+		Handbook:       r.handbook,
+		PlannedStart:   r.start,
+		StartedAt:      r.startedAt,
+		CohortID:       r.cohortID,
+	}
+	if r.internships != nil {
+		st.Internships = r.internships.Places
+	}
+	for _, t := range r.teachers {
+		st.Teachers = append(st.Teachers, TeacherStatus{ID: t.ID, Name: t.Name, HalfDays: t.followed(r.in.Wave), Complete: t.complete(r.in.Wave)})
 	}
 	for i, s := range r.steps {
 		st.Steps[i] = *s
@@ -167,24 +206,28 @@ func (r *rollout) details(st Status) string {
 
 // email sends one e-mail in the background, so that a slow or failing
 // SendGrid never holds up a deadline. A refusal for good (e.g. an invalid
-// address) becomes a problem on the step, visible to administrators.
+// address) becomes a problem on the step, visible to administrators, until
+// staff correct the address.
 func (r *rollout) email(ctx workflow.Context, template, step string, to activities.Recipient, data mail.Data) {
 	key := template + "/" + step
 	r.sent[key]++
-	req := activities.EmailRequest{
+	r.send(ctx, activities.EmailRequest{
 		WorkflowID: r.id,
 		Template:   template,
 		Step:       step,
 		Occurrence: r.sent[key],
 		To:         to,
 		Data:       data,
-	}
+	})
+}
+
+func (r *rollout) send(ctx workflow.Context, req activities.EmailRequest) {
 	r.inFlight++
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		defer func() { r.inFlight-- }()
 		actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 			StartToCloseTimeout: time.Minute,
-			Summary:             fmt.Sprintf("e-mail %s to %s", template, to.Role),
+			Summary:             fmt.Sprintf("e-mail %s to %s", req.Template, req.To.Role),
 			RetryPolicy: &temporal.RetryPolicy{
 				InitialInterval:        5 * time.Second,
 				BackoffCoefficient:     2,
@@ -195,13 +238,53 @@ func (r *rollout) email(ctx workflow.Context, template, step string, to activiti
 		var a *activities.Activities
 		var res activities.EmailResult
 		if err := workflow.ExecuteActivity(actx, a.SendEmail, req).Get(ctx, &res); err != nil {
-			workflow.GetLogger(ctx).Error("e-mail failed for good", "template", template, "step", step, "error", err)
-			if s := r.step(step); s != nil && s.Waiting() {
-				s.Problem = fmt.Sprintf("e-mail %q to the %s could not be delivered: %v", template, to.Role, rootMessage(err))
-				r.publish(ctx)
+			workflow.GetLogger(ctx).Error("e-mail failed for good", "template", req.Template, "step", req.Step, "error", err)
+			r.failedMail = append(r.failedMail, req)
+			s := r.step(strings.SplitN(req.Step, "/", 2)[0])
+			if s == nil || !s.Waiting() {
+				s = r.mailStep(ctx)
 			}
+			s.Problem = fmt.Sprintf("e-mail %q to the %s <%s> could not be delivered: %v; correct the address (starter contact)", req.Template, req.To.Role, req.To.Email, rootMessage(err))
+			if s.StalledSince.IsZero() {
+				s.StalledSince = workflow.Now(ctx)
+			}
+			r.publish(ctx)
 		}
 	})
+}
+
+// mailStep is where an undeliverable e-mail shows when its own step is over.
+func (r *rollout) mailStep(ctx workflow.Context) *Step {
+	if s := r.step("email"); s != nil {
+		s.State = StepPending
+		return s
+	}
+	return r.open(ctx, "email", "e-mail address to correct", PartyStaff, workflow.Now(ctx))
+}
+
+// retryFailedMail sends undeliverable e-mails again to a corrected address.
+func (r *rollout) retryFailedMail(ctx workflow.Context, c ContactCorrection) {
+	var keep []activities.EmailRequest
+	for _, req := range r.failedMail {
+		if req.To.Role != string(c.Party) || (c.Party == PartyTeacher && !strings.HasSuffix(req.Step, "/"+c.Teacher)) {
+			keep = append(keep, req)
+			continue
+		}
+		req.To.Email = c.Email
+		r.send(ctx, req)
+	}
+	r.failedMail = keep
+	for _, s := range r.steps {
+		if strings.HasPrefix(s.Problem, "e-mail ") && strings.Contains(s.Problem, " to the "+string(c.Party)+" ") {
+			s.Problem = ""
+			if s.State != StepOverdue {
+				s.StalledSince = time.Time{}
+			}
+			if s.Name == "email" {
+				r.done(ctx, s, "address corrected")
+			}
+		}
+	}
 }
 
 func rootMessage(err error) string {

@@ -32,6 +32,9 @@ type Phase string
 const (
 	PhaseApplication    Phase = "application"     // aanmelding producent
 	PhaseProducerCourse Phase = "producer-course" // cursus voor producenten
+	PhasePreparation    Phase = "preparation"     // teacher, funding, recruitment, location
+	PhaseStart          Phase = "start"           // the start gate
+	PhaseCohort         Phase = "cohort"          // the ten-month training runs
 	PhaseDone           Phase = "done"
 )
 
@@ -41,7 +44,8 @@ type Outcome string
 const (
 	OutcomeNone       Outcome = ""
 	OutcomeNoProducer Outcome = "no-producer"
-	OutcomeApplied    Outcome = "applied"
+	OutcomeGraduated  Outcome = "graduated"
+	OutcomeCancelled  Outcome = "cancelled"
 )
 
 // StepState is the state of one awaited step.
@@ -96,11 +100,33 @@ type Status struct {
 	WaitingOn    []string     `json:"waitingOn"`
 	Stalled      bool         `json:"stalled"`
 	DueAt        time.Time    `json:"dueAt,omitzero"`
+
+	// Preparation, counts and references only.
+	Teachers       []TeacherStatus `json:"teachers,omitempty"`
+	CommittedCents int64           `json:"committedCents"`
+	BudgetCents    int64           `json:"budgetCents"`
+	Participants   int             `json:"participants"`
+	MinimumGroup   int             `json:"minimumGroup"`
+	Location       *Location       `json:"location,omitempty"`
+	Internships    int             `json:"internships"`
+	Handbook       bool            `json:"handbook"`
+	PlannedStart   time.Time       `json:"plannedStart"`
+	StartedAt      time.Time       `json:"startedAt,omitzero"`
+	CohortID       string          `json:"cohortId,omitempty"`
+}
+
+// TeacherStatus is a teacher's progress through the teacher course.
+type TeacherStatus struct {
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	HalfDays int    `json:"halfDays"` // attended or made up
+	Complete bool   `json:"complete"`
 }
 
 // Result is what a finished rollout returns.
 type Result struct {
-	Outcome Outcome `json:"outcome"`
+	Outcome   Outcome `json:"outcome"`
+	Graduates int     `json:"graduates,omitempty"`
 }
 
 // ProducerKind is the kind of organisation that produces the training; the

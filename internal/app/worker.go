@@ -79,5 +79,6 @@ func NewActivities(db *sqlx.DB, cfg Config, log *slog.Logger) *activities.Activi
 // tests use the same list.
 func Register(w worker.Registry, acts *activities.Activities) {
 	w.RegisterWorkflow(workflows.RolloutWorkflow)
+	w.RegisterWorkflow(workflows.CohortWorkflow)
 	w.RegisterActivity(acts)
 }
