@@ -2,7 +2,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: demo test temporal-cli check build clean
+.PHONY: demo test temporal-cli check build clean record-histories
 
 ## demo: bring up Temporal (Web UI http://localhost:8233), PostgreSQL, the worker and demo rollouts
 demo:
@@ -26,3 +26,7 @@ build:
 
 clean:
 	rm -rf bin
+
+## record-histories: re-record workflows/testdata from the real dev server (only for changes that need no versioning)
+record-histories: temporal-cli
+	AMWAHT_RECORD_HISTORIES=1 $(GO) test -count=1 -run TestDemoWaveLifecycle ./internal/e2e

@@ -117,6 +117,7 @@ func (r *rollout) status() Status {
 		Location:       r.location,
 		Handbook:       r.handbook,
 		PlannedStart:   r.start,
+		DayLength:      r.in.Wave.DayLength,
 		StartedAt:      r.startedAt,
 		CohortID:       r.cohortID,
 	}

@@ -111,6 +111,7 @@ type Status struct {
 	Internships    int             `json:"internships"`
 	Handbook       bool            `json:"handbook"`
 	PlannedStart   time.Time       `json:"plannedStart"`
+	DayLength      time.Duration   `json:"dayLength"` // the wave's day: 24h, or shorter on the demo wave
 	StartedAt      time.Time       `json:"startedAt,omitzero"`
 	CohortID       string          `json:"cohortId,omitempty"`
 }

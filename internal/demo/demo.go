@@ -21,7 +21,7 @@ import (
 )
 
 // Municipalities the demo starts rollouts for.
-var Municipalities = []string{"GM0344", "GM0363", "GM0599"} // Utrecht, Amsterdam, Rotterdam
+var Municipalities = []string{"GM0344", "GM0363", "GM0518", "GM0599"} // Utrecht, Amsterdam, Den Haag, Rotterdam
 
 // StateDir keeps the demo's Temporal database and, if needed, a private
 // PostgreSQL cluster, so that a second run continues where the first stopped.
@@ -96,8 +96,20 @@ func Run(ctx context.Context, out, errOut io.Writer) error {
 		}
 	}
 
+	// The scripted actor plays staff and producers, so every phase shows.
+	go func() {
+		args := []string{"simulate", "--wave", "demo"}
+		for _, code := range Municipalities {
+			args = append(args, "--municipality", code)
+		}
+		cli.Run(ctx, args, out, errOut)
+	}()
+
 	fmt.Fprintf(out, `
-amwaht demo is running.
+amwaht demo is running. A scripted actor ('starter simulate') plays staff:
+Utrecht is short of funding at the start and gets a postponement, Amsterdam
+gets no producer, Den Haag misses a producer course day and makes it up,
+Rotterdam graduates. The whole lifecycle takes about nine minutes.
   Web UI:  %s/namespaces/default/workflows
            (filter: AmwahtWave = 'demo', or AmwahtStalled = true)
   Try, in another terminal:

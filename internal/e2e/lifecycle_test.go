@@ -1,0 +1,164 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/sdk/client"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/stichtingbmp/amwaht/internal/app"
+	"github.com/stichtingbmp/amwaht/internal/sendgridfake"
+	"github.com/stichtingbmp/amwaht/internal/simulate"
+	"github.com/stichtingbmp/amwaht/workflows"
+)
+
+// TestDemoWaveLifecycle runs four rollouts on a fast demo wave (a calendar day
+// lasts 100 ms) from start to their end on the real dev server, with the
+// scripted actor playing staff: one short of funding then postponed, one
+// without producer, one missing a course day then making it up, one on the
+// happy path. With AMWAHT_RECORD_HISTORIES=1 it writes their histories to
+// workflows/testdata for the replay test.
+func TestDemoWaveLifecycle(t *testing.T) {
+	s := startSystem(t)
+	codes := []string{"GM0344", "GM0363", "GM0518", "GM0599"}
+	for _, code := range codes {
+		startEventually(t, "start", "--municipality", code, "--wave", "demo", "--day-length", "100ms", "--contact-email", "wmo-"+code+"@gemeente.example.nl")
+	}
+	c := s.te.Client(t)
+	ids := make([]string, len(codes))
+	variants := make([]simulate.Variant, len(codes))
+	for i, code := range codes {
+		ids[i] = workflows.WorkflowID("demo", code)
+		variants[i] = simulate.VariantFor(i)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 4*time.Minute)
+	defer cancel()
+	actor := &simulate.Actor{C: c, Out: testWriter{t}, Poll: 20 * time.Millisecond}
+	if err := actor.Run(ctx, ids, variants); err != nil {
+		t.Fatalf("simulate: %v", err)
+	}
+
+	want := map[simulate.Variant]workflows.Outcome{
+		simulate.FundingShort: workflows.OutcomeGraduated,
+		simulate.NoProducer:   workflows.OutcomeNoProducer,
+		simulate.MissedDay:    workflows.OutcomeGraduated,
+		simulate.HappyPath:    workflows.OutcomeGraduated,
+	}
+	for i, id := range ids {
+		var res workflows.Result
+		if err := c.GetWorkflow(ctx, id, "").Get(ctx, &res); err != nil {
+			t.Errorf("%s: %v", id, err)
+			continue
+		}
+		if res.Outcome != want[variants[i]] {
+			t.Errorf("%s (%s): outcome %s, want %s", id, variants[i], res.Outcome, want[variants[i]])
+		}
+	}
+
+	// Every e-mail reached SendGrid exactly once, and each premium was paid once.
+	seen := map[string]int{}
+	for _, m := range s.sg.Mails() {
+		seen[m.Key()]++
+	}
+	for k, n := range seen {
+		if n != 1 {
+			t.Errorf("e-mail %s received %d times", k, n)
+		}
+	}
+	db, err := app.OpenDB(ctx, s.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var sent, payments int
+	if err := db.Get(&sent, `SELECT count(*) FROM outbox WHERE status = 'sent'`); err != nil {
+		t.Fatal(err)
+	}
+	if sent != len(seen) || sent < 100 {
+		t.Errorf("outbox has %d sent e-mails, SendGrid received %d distinct ones", sent, len(seen))
+	}
+	if err := db.Get(&payments, `SELECT count(*) FROM payments WHERE kind = 'premium'`); err != nil {
+		t.Fatal(err)
+	}
+	if payments != 3 {
+		t.Errorf("premiums paid: %d, want 3 (one per started cohort)", payments)
+	}
+	for _, tpl := range []string{"postponement-agreed", "start-blocked", "course-day-missed", "no-producer", "graduation", "premium-paid"} {
+		if !hasTemplate(s.sg.Mails(), tpl) {
+			t.Errorf("no %s e-mail in the demo wave", tpl)
+		}
+	}
+
+	if os.Getenv("AMWAHT_RECORD_HISTORIES") != "" {
+		for i, id := range ids {
+			record(t, c, id, fmt.Sprintf("rollout-%s.json", variants[i]))
+			if want[variants[i]] == workflows.OutcomeGraduated {
+				record(t, c, workflows.CohortWorkflowID(id), fmt.Sprintf("cohort-%s.json", variants[i]))
+			}
+		}
+	}
+}
+
+func hasTemplate(ms []sendgridfake.Mail, tpl string) bool {
+	for _, m := range ms {
+		if m.CustomArgs["template"] == tpl {
+			return true
+		}
+	}
+	return false
+}
+
+// record writes a workflow's history as `temporal workflow show --output json` does.
+func record(t *testing.T, c client.Client, id, file string) {
+	t.Helper()
+	it := c.GetWorkflowHistory(t.Context(), id, "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	h := &historypb.History{}
+	for it.HasNext() {
+		e, err := it.Next()
+		if err != nil {
+			t.Fatalf("history of %s: %v", id, err)
+		}
+		h.Events = append(h.Events, e)
+	}
+	b, err := protojson.MarshalOptions{Indent: "  "}.Marshal(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join("..", "..", "workflows", "testdata", file)
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("recorded %s (%d events)", path, len(h.Events))
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	if os.Getenv("AMWAHT_TEST_LOG") != "" {
+		w.t.Log(string(p))
+	}
+	return len(p), nil
+}
+
+// startEventually retries a start while the worker registers search attributes.
+func startEventually(t *testing.T, args ...string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		code, o, e := run(t, args...)
+		if code == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("starter %v: exit %d: %s%s", args, code, o, e)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+}
