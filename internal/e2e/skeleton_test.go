@@ -194,8 +194,8 @@ func TestWalkingSkeleton(t *testing.T) {
 	}
 
 	// Unknown rollouts and municipalities say what to do.
-	code, _, errOut = run(t, "status", "GM0363", "--wave", "demo")
-	if code != cli.ExitNotFound || !strings.Contains(errOut, "no rollout for GM0363 (Amsterdam") {
+	code, _, errOut = run(t, "status", "GM0014", "--wave", "demo")
+	if code != cli.ExitNotFound || !strings.Contains(errOut, "no rollout for GM0014 (Groningen") {
 		t.Errorf("status of a missing rollout: exit %d, %s", code, errOut)
 	}
 }
