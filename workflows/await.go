@@ -112,7 +112,7 @@ func (r *rollout) unstall(ctx workflow.Context, s *Step) {
 func (r *rollout) stepData(s *Step) mail.Data {
 	d := r.data()
 	d.Step = s.Name
-	d.StepLabel = s.Label
+	d.StepLabel = dutchLabel(s)
 	d.Due = s.Due
 	d.Party = string(s.Party)
 	if r.producer != nil {
