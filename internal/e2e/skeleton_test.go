@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/workflowservice/v1"
 
 	"github.com/stichtingbmp/amwaht/internal/app"
@@ -133,11 +134,35 @@ func TestWalkingSkeleton(t *testing.T) {
 		t.Errorf("duplicate apply: exit %d, %s", code, errOut)
 	}
 
+	// The rejected actions left nothing in the history: one accepted update only.
+	accepted, other := 0, 0
+	it := s.te.Client(t).GetWorkflowHistory(t.Context(), "rollout-demo-GM0344", "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for it.HasNext() {
+		e, err := it.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch e.EventType {
+		case enums.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
+			accepted++
+		case enums.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_REJECTED, enums.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ADMITTED:
+			other++
+		}
+	}
+	if accepted != 1 || other != 0 {
+		t.Errorf("history holds %d accepted and %d other update events; want only the one accepted application", accepted, other)
+	}
+
 	// The producer gets the confirmation, once.
-	if !s.sg.WaitFor(20*time.Second, func(ms []sendgridfake.Mail) bool { return len(ms) >= 2 }) {
+	if !s.sg.WaitFor(20*time.Second, func(ms []sendgridfake.Mail) bool { return hasTemplate(ms, "application-received") }) {
 		t.Fatal("no confirmation reached SendGrid")
 	}
-	conf := s.sg.Mails()[1]
+	var conf sendgridfake.Mail
+	for _, m := range s.sg.Mails() {
+		if m.CustomArgs["template"] == "application-received" {
+			conf = m
+		}
+	}
 	if conf.To[0] != "f.yilmaz@welzijn.example.nl" || conf.Subject != "Aanmelding ontvangen: Welzijn Utrecht als producent van de AMWAHT-opleiding in Utrecht" {
 		t.Errorf("confirmation: to %v, subject %q", conf.To, conf.Subject)
 	}
