@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
@@ -161,5 +162,67 @@ func TestSendEmailRefusedIsNotRetried(t *testing.T) {
 	}
 	if rows := f.outbox(t); len(rows) != 1 || rows[0].Status != activities.StatusFailed {
 		t.Errorf("outbox: %+v", rows)
+	}
+}
+
+func TestSendEmailServerErrorsThenAccepted(t *testing.T) {
+	f := newFixture(t, false)
+	for i := 0; i < 3; i++ {
+		f.sg.Script(sendgridfake.Response{Status: 500, Body: `{"errors":[{"message":"internal"}]}`})
+	}
+	for i := 0; i < 3; i++ {
+		_, err := f.send(t, confirmation())
+		var appErr *temporal.ApplicationError
+		if !errors.As(err, &appErr) || appErr.NonRetryable() {
+			t.Fatalf("attempt %d: want a retryable error, got %v", i+1, err)
+		}
+	}
+	if _, err := f.send(t, confirmation()); err != nil {
+		t.Fatalf("fourth attempt: %v", err)
+	}
+	if _, err := f.send(t, confirmation()); err != nil {
+		t.Fatalf("a retry after success: %v", err)
+	}
+	if n := len(f.sg.Mails()); n != 1 {
+		t.Errorf("accepted mails: %d, want 1", n)
+	}
+	var attempts int
+	if err := f.acts.DB.Get(&attempts, `SELECT attempts FROM outbox`); err != nil || attempts != 4 {
+		t.Errorf("outbox attempts = %d (%v), want 4", attempts, err)
+	}
+}
+
+func TestSendEmailTimeoutIsRetried(t *testing.T) {
+	f := newFixture(t, false)
+	f.acts.Sender = mail.SendGrid{APIKey: "SG.test", Host: f.sg.URL, Timeout: 200 * time.Millisecond}
+	f.sg.Script(sendgridfake.Response{Delay: time.Second, Status: 202})
+	_, err := f.send(t, confirmation())
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) || appErr.NonRetryable() {
+		t.Fatalf("timed-out send: want a retryable error, got %v", err)
+	}
+	if _, err := f.send(t, confirmation()); err != nil {
+		t.Fatalf("retry: %v", err)
+	}
+	if n := len(f.sg.Mails()); n != 1 {
+		t.Errorf("accepted mails: %d, want 1", n)
+	}
+}
+
+func TestPayPremiumOnce(t *testing.T) {
+	f := newFixture(t, false)
+	req := activities.PremiumRequest{WorkflowID: "rollout-2012-GM0344", MunicipalityCode: "GM0344", Wave: "2012", Organisation: "Welzijn Utrecht", AmountCents: 250000}
+	var first, second activities.PremiumResult
+	v, err := f.env.ExecuteActivity(f.acts.PayPremium, req)
+	if err != nil || v.Get(&first) != nil || first.Already {
+		t.Fatalf("first payment: %+v %v", first, err)
+	}
+	v, err = f.env.ExecuteActivity(f.acts.PayPremium, req)
+	if err != nil || v.Get(&second) != nil || !second.Already || second.PaymentID != first.PaymentID {
+		t.Fatalf("retried payment: %+v %v", second, err)
+	}
+	var n int
+	if err := f.acts.DB.Get(&n, `SELECT count(*) FROM payments`); err != nil || n != 1 {
+		t.Errorf("payments rows = %d (%v), want 1", n, err)
 	}
 }

@@ -121,7 +121,7 @@ Exit codes: 0 ok, 1 error, 2 usage, 3 rejected by the rollout, 4 not found,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newStart(e), newApply(e), newStatus(e), newSimulate(e), newMunicipalities(e), newWaves(e))
+	root.AddCommand(newStart(e), newApply(e), newStatus(e), newSimulate(e), newEmails(e), newContact(e), newMunicipalities(e), newWaves(e))
 	return root
 }
 

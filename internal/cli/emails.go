@@ -1,0 +1,175 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/stichtingbmp/amwaht/internal/app"
+	"github.com/stichtingbmp/amwaht/internal/mail"
+	"github.com/stichtingbmp/amwaht/workflows"
+)
+
+func newEmails(e *env) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "emails",
+		Short: "Preview the e-mail templates, or list what a rollout was sent",
+	}
+	cmd.AddCommand(newEmailsPreview(e), newEmailsList(e))
+	return cmd
+}
+
+func newEmailsPreview(e *env) *cobra.Command {
+	var name, dir string
+	cmd := &cobra.Command{
+		Use:   "preview [--template NAME] [--out DIR]",
+		Short: "Render every template (or one) with example data to HTML and text files",
+		Long: "Render the e-mail templates with example data (Utrecht, wave 2012) to DIR/<template>.html\n" +
+			"and DIR/<template>.txt, so staff can read them before a wave starts.",
+		Example: "  starter emails preview --out emails-preview\n  starter emails preview --template producer-invitation",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			names := mail.Names()
+			if name != "" {
+				names = []string{name}
+			}
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return fmt.Errorf("create %s: %w", dir, err)
+			}
+			for _, n := range names {
+				m, err := mail.Render(n, mail.Example(n))
+				if err != nil {
+					return withCode(ExitNotFound, err)
+				}
+				base := filepath.Join(dir, n)
+				if err := os.WriteFile(base+".html", []byte(m.HTML), 0o644); err != nil {
+					return fmt.Errorf("write %s.html: %w", base, err)
+				}
+				if err := os.WriteFile(base+".txt", []byte("Onderwerp: "+m.Subject+"\n\n"+m.Text), 0o644); err != nil {
+					return fmt.Errorf("write %s.txt: %w", base, err)
+				}
+				fmt.Fprintf(e.out, "%s.html, %s.txt  %s\n", base, base, m.Subject)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&name, "template", "", "only this template (see README for the catalogue)")
+	cmd.Flags().StringVar(&dir, "out", "emails-preview", "folder to write into")
+	return cmd
+}
+
+func newEmailsList(e *env) *cobra.Command {
+	var ref rolloutRef
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "list CODE --wave WAVE [--json]",
+		Short: "List the e-mails a rollout (and its cohort) was sent, with their status",
+		Long: `List a rollout's e-mails from the outbox in PostgreSQL (DATABASE_URL): when,
+template, step, recipient, status (sent, logged = not sent because no
+SENDGRID_API_KEY, pending = being retried, failed = refused, see the error)
+and SendGrid's message ID. --json prints an array of objects with fields
+created, template, step, occurrence, role, recipient, subject, status,
+messageId, attempts, error.`,
+		Example: "  starter emails list GM0344 --wave demo",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			_, id, err := ref.resolve(args[0])
+			if err != nil {
+				return err
+			}
+			cfg, err := app.ConfigFromEnv()
+			if err != nil {
+				return withCode(ExitUsage, err)
+			}
+			db, err := app.OpenDB(e.ctx, cfg.DatabaseURL)
+			if err != nil {
+				return withCode(ExitUnreachable, err)
+			}
+			defer db.Close()
+			type row struct {
+				Created    time.Time `db:"created_at" json:"created"`
+				Template   string    `db:"template" json:"template"`
+				Step       string    `db:"step" json:"step"`
+				Occurrence int       `db:"occurrence" json:"occurrence"`
+				Role       string    `db:"role" json:"role"`
+				Recipient  string    `db:"recipient" json:"recipient"`
+				Subject    string    `db:"subject" json:"subject"`
+				Status     string    `db:"status" json:"status"`
+				MessageID  string    `db:"message_id" json:"messageId"`
+				Attempts   int       `db:"attempts" json:"attempts"`
+				Error      string    `db:"last_error" json:"error"`
+			}
+			var rows []row
+			err = db.SelectContext(e.ctx, &rows, `
+				SELECT created_at, template, step, occurrence, role, recipient, subject, status,
+				       coalesce(message_id, '') AS message_id, attempts, coalesce(last_error, '') AS last_error
+				FROM outbox WHERE workflow_id IN ($1, $2) ORDER BY created_at, id`, id, workflows.CohortWorkflowID(id))
+			if err != nil {
+				return fmt.Errorf("read outbox: %w", err)
+			}
+			if asJSON {
+				if rows == nil {
+					rows = []row{}
+				}
+				return writeJSON(e.out, rows)
+			}
+			if len(rows) == 0 {
+				fmt.Fprintf(e.out, "No e-mails for %s yet.\n", id)
+				return nil
+			}
+			tw := tabwriter.NewWriter(e.out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "WHEN\tTEMPLATE\tSTEP\tTO\tSTATUS\tMESSAGE ID")
+			for _, r := range rows {
+				status := r.Status
+				if r.Error != "" && r.Status != "sent" {
+					status += " (" + r.Error + ")"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s <%s>\t%s\t%s\n", r.Created.Local().Format("2006-01-02 15:04:05"), r.Template, r.Step, r.Role, r.Recipient, status, r.MessageID)
+			}
+			tw.Flush()
+			fmt.Fprintf(e.out, "%d e-mails.\n", len(rows))
+			return nil
+		},
+	}
+	ref.flags(cmd)
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func newContact(e *env) *cobra.Command {
+	var ref rolloutRef
+	var c workflows.ContactCorrection
+	var party string
+	cmd := &cobra.Command{
+		Use:     "contact CODE --wave WAVE --party municipality|producer|teacher [--teacher T1] --email ADDRESS",
+		Short:   "Correct a party's e-mail address; undeliverable e-mails are sent again",
+		Example: "  starter contact GM0344 --wave demo --party producer --email f.yilmaz@welzijnutrecht.nl",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			m, id, err := ref.resolve(args[0])
+			if err != nil {
+				return err
+			}
+			if err := mail.ValidateAddress(c.Email); err != nil {
+				return withCode(ExitUsage, fmt.Errorf("--email: %w", err))
+			}
+			c.Party = workflows.Party(party)
+			if _, err := update(e, m, ref.wave, id, workflows.UpdateContact, c); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.out, "Recorded: the %s's address is now %s; e-mails that could not be delivered are sent again.\n", party, c.Email)
+			return nil
+		},
+	}
+	ref.flags(cmd)
+	cmd.Flags().StringVar(&party, "party", "", "whose address: municipality, producer or teacher")
+	cmd.Flags().StringVar(&c.Teacher, "teacher", "", "the teacher's ID, with --party teacher")
+	cmd.Flags().StringVar(&c.Email, "email", "", "the corrected address")
+	_ = cmd.MarkFlagRequired("party")
+	_ = cmd.MarkFlagRequired("email")
+	return cmd
+}
