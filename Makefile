@@ -2,14 +2,14 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: demo test temporal-cli check build clean record-histories
+.PHONY: demo test temporal-cli check check-deploy build clean record-histories
 
 ## demo: bring up Temporal (Web UI http://localhost:8233), PostgreSQL, the worker and demo rollouts
 demo:
 	$(GO) run ./cmd/dev demo
 
 ## test: formatting, vet, then every test (unit, replay, integration on the real dev server and PostgreSQL)
-test: check temporal-cli
+test: check check-deploy temporal-cli
 	$(GO) test -count=1 -timeout 20m $(PKGS)
 
 ## temporal-cli: build the pinned Temporal CLI into ~/.cache/amwaht once (3 to 6 minutes the first time)
@@ -20,6 +20,10 @@ check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
+
+## check-deploy: validate docker-compose.yml (docker-compose config) and build the Dockerfile's Go stages outside Docker
+check-deploy:
+	bash .ci/compose-check.sh
 
 build:
 	$(GO) build -o bin/ ./worker ./starter

@@ -1,0 +1,37 @@
+# amwaht images, built from the repository root.
+#
+#   docker build -t amwaht-worker .                  # default target: the worker (+ starter CLI)
+#   docker build -t amwaht-relay --target relay .    # dev-only SendGrid stand-in (docker-compose.yml)
+#
+# Plain Dockerfile syntax (no BuildKit-only features), so the classic builder
+# of docker-compose v1 builds it too. .ci/compose-check.sh runs the `go build`
+# lines below outside Docker, so keep each one a plain RUN of `go build`.
+
+# ---- build: Go toolchain pinned to go.mod's version (the image sets GOTOOLCHAIN=local)
+FROM golang:1.26.8-bookworm AS build
+WORKDIR /src
+# Modules first: this layer is reused until go.mod or go.sum change.
+COPY go.mod go.sum ./
+RUN go mod download
+COPY . .
+RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/ ./worker ./starter
+
+# ---- build-relay: only built for the relay target (BuildKit skips it for the worker)
+FROM build AS build-relay
+RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/ ./cmd/sendgrid-relay
+
+# ---- relay: development SendGrid v3 stand-in that relays to Mailpit over SMTP
+FROM gcr.io/distroless/static-debian12:nonroot AS relay
+COPY --from=build-relay /out/sendgrid-relay /usr/local/bin/sendgrid-relay
+USER nonroot
+EXPOSE 3030
+ENTRYPOINT ["/usr/local/bin/sendgrid-relay"]
+
+# ---- worker (default, last stage): static binaries on distroless, no shell, non-root
+FROM gcr.io/distroless/static-debian12:nonroot AS worker
+LABEL org.opencontainers.image.title="amwaht" \
+      org.opencontainers.image.description="amwaht Temporal worker and staff CLI (starter)" \
+      org.opencontainers.image.source="https://github.com/stichtingbmp/amwaht"
+COPY --from=build /out/worker /out/starter /usr/local/bin/
+USER nonroot
+ENTRYPOINT ["/usr/local/bin/worker"]
