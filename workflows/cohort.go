@@ -93,10 +93,7 @@ func CohortWorkflow(ctx workflow.Context, in CohortInput) (CohortResult, error) 
 	if err := reports.Wait(ctx); err != nil {
 		return CohortResult{}, err
 	}
-	res := CohortResult{Graduates: c.graduates.Count, PeerGroups: c.peerGroups}
-	for _, rep := range c.reports {
-		res.DropOuts += rep.DropOuts
-	}
+	res := CohortResult{Graduates: c.graduates.Count, PeerGroups: c.peerGroups, DropOuts: c.dropOuts}
 	r.outcome = OutcomeGraduated
 	r.phase = PhaseDone
 	r.publish(ctx)
@@ -113,6 +110,7 @@ type cohort struct {
 	reports     map[int]ProgressReport
 	requested   int // months whose report was requested
 	peerGroups  int
+	dropOuts    int
 	graduates   *Graduation
 	internships bool
 }
@@ -157,6 +155,7 @@ func (c *cohort) handle(ctx workflow.Context) error {
 	}
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateProgress, func(ctx workflow.Context, p ProgressReport) (Status, error) {
 		c.reports[p.Month] = p
+		c.dropOuts += p.DropOuts
 		if s := r.step(fmt.Sprintf("progress-%d", p.Month)); s != nil {
 			r.done(ctx, s, fmt.Sprintf("report: %d active, %d drop-outs", p.Active, p.DropOuts))
 		}
