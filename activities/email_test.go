@@ -226,3 +226,36 @@ func TestPayPremiumOnce(t *testing.T) {
 		t.Errorf("payments rows = %d (%v), want 1", n, err)
 	}
 }
+
+// Every template goes out as SendGrid expects it: the recipient, the rendered
+// subject and both contents, categories and custom args to trace it back.
+func TestEveryTemplateRequestBody(t *testing.T) {
+	f := newFixture(t, false)
+	for i, name := range mail.Names() {
+		req := activities.EmailRequest{
+			WorkflowID: "rollout-2012-GM0344", Template: name, Step: "step-" + name, Occurrence: 1,
+			To:   activities.Recipient{Role: "producer", Name: "Fatma Yilmaz", Email: "f.yilmaz@welzijn.example.nl"},
+			Data: mail.Example(name),
+		}
+		if _, err := f.send(t, req); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		mails := f.sg.Mails()
+		if len(mails) != i+1 {
+			t.Fatalf("%s: SendGrid holds %d mails, want %d", name, len(mails), i+1)
+		}
+		got := mails[i]
+		data := req.Data
+		data.WorkflowID = req.WorkflowID
+		want, err := mail.Render(name, data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.To[0] != req.To.Email || got.Subject != want.Subject || got.Text != want.Text || got.HTML != want.HTML {
+			t.Errorf("%s: body differs from the rendered template: to %v subject %q", name, got.To, got.Subject)
+		}
+		if strings.Join(got.Categories, ",") != "amwaht,"+name || got.CustomArgs["step"] != "step-"+name || got.CustomArgs["workflow_id"] != req.WorkflowID {
+			t.Errorf("%s: categories %v custom args %v", name, got.Categories, got.CustomArgs)
+		}
+	}
+}
