@@ -187,6 +187,12 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, fmt.Sprintf(`{"errors":[{"message":%q}]}`, problem), http.StatusBadRequest)
 		return
 	}
+	// A client that gave up (timed out, or was killed) during a slow answer
+	// never learns of the mail: count it as not accepted, as a proxy or load
+	// balancer in front of SendGrid would drop it.
+	if r.Context().Err() != nil {
+		return
+	}
 	m.APIKey = key
 	m.Received = time.Now()
 	s.mu.Lock()
