@@ -26,7 +26,9 @@ import (
 	"github.com/stichtingbmp/amwaht/workflows"
 )
 
-func TestMain(m *testing.M) { os.Exit(testenv.Main(m, testenv.Options{SearchAttributes: workflows.SearchAttributeFlags()})) }
+func TestMain(m *testing.M) {
+	os.Exit(testenv.Main(m, testenv.Options{SearchAttributes: workflows.SearchAttributeFlags()}))
+}
 
 // proxy forwards TCP to PostgreSQL and can cut every connection, standing in
 // for a PostgreSQL restart (the machine's cluster is shared with other tests).
@@ -162,7 +164,9 @@ func TestRolloutsSurviveFaults(t *testing.T) {
 	defer cancel()
 	c := te.Client(t)
 	done := make(chan error, 1)
-	go func() { done <- (&simulate.Actor{C: c, Out: io.Discard, Poll: 25 * time.Millisecond}).Run(ctx, ids, variants) }()
+	go func() {
+		done <- (&simulate.Actor{C: c, Out: io.Discard, Poll: 25 * time.Millisecond}).Run(ctx, ids, variants)
+	}()
 
 	// The faults: three SIGKILLs of the worker at random moments, and
 	// PostgreSQL gone for three seconds once.
@@ -254,4 +258,3 @@ func replaceHost(t *testing.T, url, hostPort string) string {
 	t.Skipf("the fault suite's PostgreSQL proxy needs the cluster at 127.0.0.1:5432 (got %s)", app.RedactURL(url))
 	return ""
 }
-
