@@ -8,6 +8,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/stichtingbmp/amwaht/internal/spelling"
 )
 
 // ErrUnknown is wrapped by every error Lookup returns: the input does not
@@ -148,7 +150,7 @@ func (d *dataset) nearestCodes(code string) []Municipality {
 	cands := make([]cand, len(d.all))
 	for i, m := range d.all {
 		mn, _ := strconv.Atoi(m.Code[2:])
-		edit := editDistance(code[2:], m.Code[2:])
+		edit := spelling.Distance(code[2:], m.Code[2:])
 		cands[i] = cand{i, min(edit, 2), abs(n - mn), edit == 1 && isSwap(code[2:], m.Code[2:])}
 	}
 	slices.SortStableFunc(cands, func(a, b cand) int {
@@ -218,7 +220,7 @@ func (d *dataset) nameSuggestions(key string) []Municipality {
 		case strings.Contains(nk.key, key):
 			r = rank{1, len(nk.key) - len(key)}
 		default:
-			dist := editDistance(key, nk.key)
+			dist := spelling.Distance(key, nk.key)
 			if dist > max(1, n/3) {
 				continue
 			}
@@ -273,34 +275,6 @@ func normaliseName(s string) string {
 		}
 	}
 	return b.String()
-}
-
-// editDistance is the optimal-string-alignment distance: Levenshtein plus
-// adjacent transpositions, the commonest typo ("Utrecth", "GM0434").
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	// Three rows suffice: a transposition looks two rows back.
-	prev2 := make([]int, len(rb)+1)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
-				cur[j] = min(cur[j], prev2[j-2]+1)
-			}
-		}
-		prev2, prev, cur = prev, cur, prev2
-	}
-	return prev[len(rb)]
 }
 
 // isSwap reports whether equal-length a and b differ by exchanging two

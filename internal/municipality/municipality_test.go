@@ -336,30 +336,6 @@ func TestParseCodesEmpty(t *testing.T) {
 	}
 }
 
-func TestEditDistance(t *testing.T) {
-	tests := []struct {
-		a, b string
-		want int
-	}{
-		{"", "", 0},
-		{"", "abc", 3},
-		{"utrecht", "utrecht", 0},
-		{"utrecth", "utrecht", 1}, // transposition counts once
-		{"amsterdm", "amsterdam", 1},
-		{"0434", "0344", 1},
-		{"kitten", "sitting", 3},
-		{"日本", "日本語", 1},
-	}
-	for _, tt := range tests {
-		if got := editDistance(tt.a, tt.b); got != tt.want {
-			t.Errorf("editDistance(%q, %q) = %d, want %d", tt.a, tt.b, got, tt.want)
-		}
-		if got := editDistance(tt.b, tt.a); got != tt.want {
-			t.Errorf("editDistance(%q, %q) = %d, want %d (symmetry)", tt.b, tt.a, got, tt.want)
-		}
-	}
-}
-
 func FuzzLookup(f *testing.F) {
 	for _, s := range []string{
 		"GM0344", "gm0344", "GM344", "0344", "344", " GM0518 ", "0",
