@@ -1,6 +1,8 @@
 // Package wave holds the calendars of rollout waves: every date and number a
 // rollout needs. A rollout receives its whole calendar in its workflow input,
 // so a calendar change never alters the rules of a rollout that already runs.
+// Besides the built-in waves (Lookup), staff define a wave in a file
+// (LoadFile, ParseFile).
 package wave
 
 import (
