@@ -68,7 +68,7 @@ type TeacherProposal struct {
 // Validate checks the proposal on its own.
 func (p TeacherProposal) Validate() error {
 	var errs []error
-	if !validRef(p.ID) {
+	if !ValidRef(p.ID) {
 		errs = append(errs, fmt.Errorf("teacher ID %q: use 1 to 20 letters, digits or hyphens, e.g. T1", p.ID))
 	}
 	if strings.TrimSpace(p.Name) == "" {
@@ -126,7 +126,7 @@ func (e Enrolment) Validate() error {
 		return errors.New("more than 100 participants in one action")
 	}
 	for _, id := range e.ParticipantIDs {
-		if !validRef(id) {
+		if !ValidRef(id) {
 			return fmt.Errorf("participant ID %q: use 1 to 20 letters, digits or hyphens (an ID, never a name)", id)
 		}
 	}
@@ -187,7 +187,9 @@ type Graduation struct {
 	Count int `json:"count"`
 }
 
-func validRef(s string) bool {
+// ValidRef tells whether s can be a teacher or participant reference: 1 to
+// 20 letters, digits, hyphens or underscores, an ID rather than a name.
+func ValidRef(s string) bool {
 	if len(s) == 0 || len(s) > 20 {
 		return false
 	}

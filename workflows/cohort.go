@@ -94,13 +94,8 @@ func CohortWorkflow(ctx workflow.Context, in CohortInput) (CohortResult, error) 
 		return CohortResult{}, err
 	}
 	res := CohortResult{Graduates: c.graduates.Count, PeerGroups: c.peerGroups, DropOuts: c.dropOuts}
-	r.outcome = OutcomeGraduated
-	r.phase = PhaseDone
-	r.publish(ctx)
-	if err := workflow.Await(ctx, func() bool { return r.inFlight == 0 }); err != nil {
-		return res, err
-	}
-	return res, nil
+	_, err := r.finish(ctx, OutcomeGraduated)
+	return res, err
 }
 
 // cohort is the cohort workflow's own state beside the shared step ledger.

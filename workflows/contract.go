@@ -5,8 +5,10 @@ package workflows
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 )
 
@@ -16,6 +18,29 @@ const TaskQueue = "amwaht"
 // WorkflowID names a rollout: one per municipality per wave.
 func WorkflowID(wave, code string) string {
 	return fmt.Sprintf("rollout-%s-%s", wave, strings.ToUpper(code))
+}
+
+// StartOptions start a rollout: its ID, one running rollout per
+// municipality and wave (a second start fails with
+// WorkflowExecutionAlreadyStarted; a new one may follow an ended one), the
+// Web UI's summary and details, and the search attributes it is found by
+// from the first moment.
+func StartOptions(in RolloutInput) client.StartWorkflowOptions {
+	return client.StartWorkflowOptions{
+		ID:                                       WorkflowID(in.Wave.Name, in.Municipality.Code),
+		TaskQueue:                                TaskQueue,
+		WorkflowIDConflictPolicy:                 enums.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+		WorkflowIDReusePolicy:                    enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
+		StaticSummary:                            fmt.Sprintf("%s (%s) · wave %s", in.Municipality.Name, in.Municipality.Code, in.Wave.Name),
+		StaticDetails: fmt.Sprintf("AMWAHT rollout for **%s** (%s, province %s), wave **%s**. Producer application deadline: %s.",
+			in.Municipality.Name, in.Municipality.Code, in.Municipality.Province, in.Wave.Name, in.Wave.ApplicationDeadline.UTC().Format(time.RFC3339)),
+		TypedSearchAttributes: temporal.NewSearchAttributes(
+			AttrMunicipality.ValueSet(in.Municipality.Code),
+			AttrWave.ValueSet(in.Wave.Name),
+			AttrPhase.ValueSet(string(PhaseApplication)),
+		),
+	}
 }
 
 // Names of the queries and updates staff use (through the starter CLI).

@@ -30,6 +30,20 @@ func on[T any](ctx workflow.Context, r *rollout, name string, validate func(work
 }
 
 // inPhase rejects an action outside the phases it belongs to.
+// progress records an action that adds up towards a step (funding,
+// participants): it completes the step once met, else it is the step's last
+// action. Before the step opens there is nothing to show it on.
+func (r *rollout) progress(ctx workflow.Context, name string, met bool, action string) {
+	s := r.step(name)
+	switch {
+	case s == nil:
+	case met && s.Waiting():
+		r.done(ctx, s, action)
+	default:
+		s.LastAction, s.LastActionAt = action, workflow.Now(ctx)
+	}
+}
+
 func (r *rollout) inPhase(what string, phases ...Phase) error {
 	if slices.Contains(phases, r.phase) {
 		return nil
@@ -183,13 +197,8 @@ func (r *rollout) handleQueriesAndUpdates(ctx workflow.Context) error {
 			return c.Validate()
 		}, func(ctx workflow.Context, c Commitment) {
 			r.commitments = append(r.commitments, c)
-			s := r.step("funding")
-			action := fmt.Sprintf("%s committed by %s (total %s of %s)", mail.Euro(c.AmountCents), c.Source, mail.Euro(r.committed()), mail.Euro(w.Budget()))
-			if s != nil && r.fundingSecured() && s.Waiting() {
-				r.done(ctx, s, action)
-			} else if s != nil {
-				s.LastAction, s.LastActionAt = action, workflow.Now(ctx)
-			}
+			r.progress(ctx, "funding", r.fundingSecured(),
+				fmt.Sprintf("%s committed by %s (total %s of %s)", mail.Euro(c.AmountCents), c.Source, mail.Euro(r.committed()), mail.Euro(w.Budget())))
 		}),
 
 		on(ctx, r, UpdateEnrol, func(ctx workflow.Context, e Enrolment) error {
@@ -210,13 +219,8 @@ func (r *rollout) handleQueriesAndUpdates(ctx workflow.Context) error {
 			return nil
 		}, func(ctx workflow.Context, e Enrolment) {
 			r.participants = append(r.participants, e.ParticipantIDs...)
-			s := r.step("recruitment")
-			action := fmt.Sprintf("%d enrolled (total %d, minimum %d)", len(e.ParticipantIDs), len(r.participants), w.MinimumGroup)
-			if s != nil && len(r.participants) >= w.MinimumGroup && s.Waiting() {
-				r.done(ctx, s, action)
-			} else if s != nil {
-				s.LastAction, s.LastActionAt = action, workflow.Now(ctx)
-			}
+			r.progress(ctx, "recruitment", r.groupLargeEnough(),
+				fmt.Sprintf("%d enrolled (total %d, minimum %d)", len(e.ParticipantIDs), len(r.participants), w.MinimumGroup))
 		}),
 
 		on(ctx, r, UpdateLocation, func(ctx workflow.Context, l Location) error {

@@ -308,3 +308,41 @@ func stepNamed(st Status, name string) Step {
 	}
 	return Step{}
 }
+
+// Staff who record the whole preparation during the producer course see
+// its steps done as soon as the preparation opens them, and a graduated
+// rollout waits on nothing (they used to stay pending to the end).
+func TestPreparationRecordedDuringProducerCourse(t *testing.T) {
+	s := newScript(t)
+	h, w := s.h, s.w
+	during := ams(2012, time.March, 26, 10) // between the two course days
+	s.teacherAt = during
+	s.schedule()
+	// schedule's own preparation updates follow in April to August.
+	h.updateAt(during, UpdateFunding, Commitment{Source: "fund", Name: "Oranje Fonds", AmountCents: w.Budget()})
+	h.updateAt(during, UpdateEnrol, Enrolment{ParticipantIDs: []string{"E01", "E02"}})
+	h.updateAt(during, UpdateLocation, Location{Name: "Wijkcentrum", Place: "Utrecht"})
+	h.updateAt(during, UpdateInternships, Internships{Places: 6})
+	var opened Status
+	h.env.RegisterDelayedCallback(func() { opened = h.status() }, ams(2012, time.April, 2, 12).Sub(h.start()))
+	res := h.run(input(w))
+	if res.Outcome != OutcomeGraduated {
+		t.Fatalf("outcome %s, want graduated", res.Outcome)
+	}
+	state := map[string]StepState{}
+	for _, st := range opened.Steps {
+		state[st.Name] = st.State
+	}
+	for _, name := range []string{"teacher", "funding", "location", "internships"} {
+		if state[name] != StepDone {
+			t.Errorf("step %s right after the preparation opened: %q, want done", name, state[name])
+		}
+	}
+	if state["recruitment"] != StepPending {
+		t.Errorf("recruitment with 2 of 12 enrolled: %q, want pending", state["recruitment"])
+	}
+	final := h.status()
+	if len(final.WaitingOn) != 0 || !final.DueAt.IsZero() {
+		t.Errorf("graduated rollout still waits on %v (due %v)", final.WaitingOn, final.DueAt)
+	}
+}

@@ -20,14 +20,18 @@ func RolloutWorkflow(ctx workflow.Context, in RolloutInput) (Result, error) {
 		return Result{}, err
 	}
 	r := newRollout(ctx, in)
-	if err := r.handleQueriesAndUpdates(ctx); err != nil {
-		return Result{}, err
-	}
 	w := in.Wave
 
 	// 1. Application (aanmelding): the municipality is asked to put a
 	// producer forward before the deadline; no producer ends the rollout.
 	app := r.open(ctx, "application", "producer applies", PartyMunicipality, w.ApplicationDeadline)
+	// Handlers come after the first step opens: an application sent right
+	// after the start reaches the workflow in its first task, and its
+	// validator must find the step it completes. Registering emits no
+	// command, so recorded histories replay unchanged.
+	if err := r.handleQueriesAndUpdates(ctx); err != nil {
+		return Result{}, err
+	}
 	d := r.data()
 	d.Due = app.Due
 	r.email(ctx, "producer-invitation", app.Name, r.municipalityRecipient(), d)
@@ -208,6 +212,28 @@ func (r *rollout) preparation(ctx workflow.Context) *track {
 	recruitment := r.open(ctx, "recruitment", fmt.Sprintf("at least %d participants enrolled", w.MinimumGroup), PartyProducer, w.RecruitmentDue)
 	location := r.open(ctx, "location", "teaching location arranged", PartyProducer, w.LocationDue)
 	internships := r.open(ctx, "internships", "internship places arranged", PartyProducer, r.practicumStart(r.start).Add(-w.InternshipLead))
+	// Staff may record the preparation during the producer course, before
+	// these steps exist; such a step is done from the moment it opens.
+	// Before this version such steps stayed pending after the rollout ended.
+	if workflow.GetVersion(ctx, "preparation-recorded-early", workflow.DefaultVersion, 1) == 1 {
+		early := " (recorded during the producer course)"
+		for _, e := range []struct {
+			step   *Step
+			met    bool
+			action string
+		}{
+			{teacher, r.hasTeacher(), fmt.Sprintf("%d teacher(s) put forward", len(r.teachers))},
+			{funding, r.fundingSecured(), fmt.Sprintf("total %s of %s committed", mail.Euro(r.committed()), mail.Euro(w.Budget()))},
+			{recruitment, r.groupLargeEnough(), fmt.Sprintf("%d enrolled (minimum %d)", len(r.participants), w.MinimumGroup)},
+			{location, r.hasLocation(), "location arranged"},
+			{internships, r.hasInternships(), "internship places arranged"},
+		} {
+			if e.met {
+				r.done(ctx, e.step, e.action+early)
+			}
+		}
+		r.publish(ctx)
+	}
 
 	d := r.producerData()
 	d.Tasks = []mail.Task{
@@ -227,7 +253,7 @@ func (r *rollout) preparation(ctx workflow.Context) *track {
 	producer := r.producerRecipient
 	t := newTrack(ctx)
 	t.Go(ctx, func(ctx workflow.Context) error {
-		if err := r.await(ctx, teacher, producer, true, func() bool { return len(r.teachers) > 0 }); err != nil {
+		if err := r.await(ctx, teacher, producer, true, r.hasTeacher); err != nil {
 			return err
 		}
 		return r.teacherCourse(ctx)
@@ -236,13 +262,13 @@ func (r *rollout) preparation(ctx workflow.Context) *track {
 		return r.await(ctx, funding, producer, true, r.fundingSecured)
 	})
 	t.Go(ctx, func(ctx workflow.Context) error {
-		return r.await(ctx, recruitment, producer, true, func() bool { return len(r.participants) >= w.MinimumGroup })
+		return r.await(ctx, recruitment, producer, true, r.groupLargeEnough)
 	})
 	t.Go(ctx, func(ctx workflow.Context) error {
-		return r.await(ctx, location, producer, true, func() bool { return r.location != nil })
+		return r.await(ctx, location, producer, true, r.hasLocation)
 	})
 	t.Go(ctx, func(ctx workflow.Context) error {
-		if err := r.await(ctx, internships, producer, true, func() bool { return r.internships != nil }); err != nil {
+		if err := r.await(ctx, internships, producer, true, r.hasInternships); err != nil {
 			return err
 		}
 		r.signalCohortInternships(ctx)
@@ -251,7 +277,12 @@ func (r *rollout) preparation(ctx workflow.Context) *track {
 	return t
 }
 
-func (r *rollout) fundingSecured() bool { return r.committed() >= r.in.Wave.Budget() }
+// What the preparation's tracks wait for; the start gate checks the same.
+func (r *rollout) hasTeacher() bool       { return len(r.teachers) > 0 }
+func (r *rollout) fundingSecured() bool   { return r.committed() >= r.in.Wave.Budget() }
+func (r *rollout) groupLargeEnough() bool { return len(r.participants) >= r.in.Wave.MinimumGroup }
+func (r *rollout) hasLocation() bool      { return r.location != nil }
+func (r *rollout) hasInternships() bool   { return r.internships != nil }
 
 func (r *rollout) committed() int64 {
 	var sum int64
@@ -370,10 +401,10 @@ func (r *rollout) missing() []string {
 	if !r.fundingSecured() {
 		m = append(m, fmt.Sprintf("financiering: %s toegezegd van %s", mail.Euro(r.committed()), mail.Euro(r.in.Wave.Budget())))
 	}
-	if len(r.participants) < r.in.Wave.MinimumGroup {
+	if !r.groupLargeEnough() {
 		m = append(m, fmt.Sprintf("deelnemers: %d ingeschreven, minimaal %d nodig", len(r.participants), r.in.Wave.MinimumGroup))
 	}
-	if r.location == nil {
+	if !r.hasLocation() {
 		m = append(m, "een leslocatie")
 	}
 	return m
@@ -395,8 +426,7 @@ func (r *rollout) startGate(ctx workflow.Context) error {
 			continue
 		}
 		r.phase = PhaseStart
-		if len(r.missing()) > 0 {
-			missing := r.missing()
+		if missing := r.missing(); len(missing) > 0 {
 			s.State = StepOverdue
 			s.StalledSince = workflow.Now(ctx)
 			s.Problem = "not ready: " + strings.Join(missing, "; ")

@@ -60,6 +60,10 @@ type published struct {
 	set       bool
 }
 
+func (p published) sameAttributes(q published) bool {
+	return p.phase == q.phase && p.waitingOn == q.waitingOn && p.stalled == q.stalled && p.dueAt.Equal(q.dueAt)
+}
+
 func newRollout(ctx workflow.Context, in RolloutInput) *rollout {
 	return &rollout{
 		in:       in,
@@ -92,6 +96,9 @@ func (r *rollout) open(ctx workflow.Context, name, label string, party Party, du
 
 // done records the action that completes a step.
 func (r *rollout) done(ctx workflow.Context, s *Step, action string) {
+	if s == nil {
+		return // a validator let through an action whose step is not open: record nothing rather than panic
+	}
 	s.State = StepDone
 	s.StalledSince = time.Time{}
 	s.Problem = ""
@@ -156,18 +163,14 @@ func (r *rollout) publish(ctx workflow.Context) {
 	if p == r.published {
 		return
 	}
-	updates := []temporal.SearchAttributeUpdate{
-		AttrPhase.ValueSet(string(st.Phase)),
-		AttrWaitingOn.ValueSet(st.WaitingOn),
-		AttrStalled.ValueSet(st.Stalled),
-	}
-	if st.DueAt.IsZero() {
-		updates = append(updates, AttrDueAt.ValueUnset())
-	} else {
-		updates = append(updates, AttrDueAt.ValueSet(st.DueAt))
-	}
-	if p.phase != r.published.phase || p.waitingOn != r.published.waitingOn || p.stalled != r.published.stalled || !p.dueAt.Equal(r.published.dueAt) {
-		if err := workflow.UpsertTypedSearchAttributes(ctx, updates...); err != nil {
+	// Search attributes cost a history event; the details alone do not.
+	if !p.sameAttributes(r.published) {
+		due := AttrDueAt.ValueUnset()
+		if !st.DueAt.IsZero() {
+			due = AttrDueAt.ValueSet(st.DueAt)
+		}
+		if err := workflow.UpsertTypedSearchAttributes(ctx,
+			AttrPhase.ValueSet(string(st.Phase)), AttrWaitingOn.ValueSet(st.WaitingOn), AttrStalled.ValueSet(st.Stalled), due); err != nil {
 			workflow.GetLogger(ctx).Error("upsert search attributes", "error", err)
 		}
 	}
@@ -233,7 +236,7 @@ func (r *rollout) send(ctx workflow.Context, req activities.EmailRequest) {
 				InitialInterval:        5 * time.Second,
 				BackoffCoefficient:     2,
 				MaximumInterval:        10 * time.Minute,
-				NonRetryableErrorTypes: []string{activities.ErrTypeEmailRejected, "TemplateError"},
+				NonRetryableErrorTypes: []string{activities.ErrTypeEmailRejected, activities.ErrTypeTemplate},
 			},
 		})
 		var a *activities.Activities

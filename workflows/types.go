@@ -38,6 +38,10 @@ const (
 	PhaseDone           Phase = "done"
 )
 
+// Phases lists a rollout's phases in order (the cohort's own phases are its
+// modules, practicum and graduation).
+var Phases = []Phase{PhaseApplication, PhaseProducerCourse, PhasePreparation, PhaseStart, PhaseCohort, PhaseDone}
+
 // Outcome is how a rollout ended.
 type Outcome string
 
