@@ -1,5 +1,5 @@
 // Package activities holds the rollout's side effects: e-mails (through an
-// outbox in PostgreSQL) and, later, payments. Every activity is idempotent:
+// outbox in PostgreSQL) and the stimulus premium. Every activity is idempotent:
 // a unique key in PostgreSQL decides whether the effect already happened.
 package activities
 
@@ -27,6 +27,9 @@ type Activities struct {
 	ReplyTo    mail.Contact
 	StaffEmail string // BMP staff, who receive escalations
 	Log        *slog.Logger
+	// Metrics counts e-mails and premiums for the worker's metrics endpoint;
+	// nil counts nothing.
+	Metrics Metrics
 }
 
 func (a *Activities) logger() *slog.Logger {

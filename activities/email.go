@@ -51,13 +51,30 @@ type EmailResult struct {
 	Already bool `json:"already,omitempty"`
 }
 
-// ErrTypeEmailRejected marks an e-mail that SendGrid refused for good (e.g.
-// an invalid address): retrying cannot help, a person must correct it.
-const ErrTypeEmailRejected = "EmailRejected"
+// Error types of SendEmail's non-retryable failures, for a retry policy's
+// NonRetryableErrorTypes.
+const (
+	// ErrTypeEmailRejected marks an e-mail that SendGrid refused for good
+	// (e.g. an invalid address): retrying cannot help, a person must correct it.
+	ErrTypeEmailRejected = "EmailRejected"
+	// ErrTypeTemplate marks an e-mail whose template did not render.
+	ErrTypeTemplate = "TemplateError"
+)
+
+// recordTimeout bounds recording a send's outcome, which is done even when
+// the attempt's context has ended (see SendEmail).
+const recordTimeout = 10 * time.Second
 
 // SendEmail renders and sends one e-mail exactly once. It claims the outbox
 // row under a row lock, sends, and records SendGrid's message ID in the same
 // transaction; a retry or a replay finds the row sent and sends nothing.
+//
+// The transaction does not end with the attempt's context: database/sql
+// rolls a transaction back when its context is done, so a start-to-close
+// timeout or a worker shutdown just after SendGrid accepted the mail would
+// otherwise lose the record, and the next attempt would send again. Before
+// the send, statements still use ctx; after it, the outcome is recorded
+// under recordTimeout whatever became of ctx.
 //
 // The narrow window that can still duplicate: SendGrid accepted the mail but
 // the commit that records it failed (the worker died, or PostgreSQL went away,
@@ -72,6 +89,7 @@ func (a *Activities) SendEmail(ctx context.Context, req EmailRequest) (EmailResu
 		}
 	}
 	if err := mail.ValidateAddress(to.Email); err != nil {
+		a.countEmail(req.Template, StatusFailed)
 		return EmailResult{}, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("e-mail %s to %s: %v", req.Template, to.Role, err), ErrTypeEmailRejected, err)
 	}
@@ -82,10 +100,11 @@ func (a *Activities) SendEmail(ctx context.Context, req EmailRequest) (EmailResu
 	}
 	msg, err := mail.Render(req.Template, data)
 	if err != nil {
-		return EmailResult{}, temporal.NewNonRetryableApplicationError("render e-mail", "TemplateError", err)
+		a.countEmail(req.Template, StatusFailed)
+		return EmailResult{}, temporal.NewNonRetryableApplicationError("render e-mail", ErrTypeTemplate, err)
 	}
 
-	tx, err := a.DB.BeginTxx(ctx, nil)
+	tx, err := a.DB.BeginTxx(context.WithoutCancel(ctx), nil)
 	if err != nil {
 		return EmailResult{}, fmt.Errorf("begin outbox transaction: %w", err)
 	}
@@ -115,6 +134,11 @@ func (a *Activities) SendEmail(ctx context.Context, req EmailRequest) (EmailResu
 		return EmailResult{}, fmt.Errorf("lock outbox row: %w", err)
 	}
 	log := a.logger().With("workflow_id", req.WorkflowID, "template", req.Template, "step", req.Step, "occurrence", req.Occurrence)
+	// The municipality lets operators filter one gemeente's e-mails in the
+	// logs without knowing its workflow ID.
+	if req.Data.MunicipalityCode != "" {
+		log = log.With("municipality", req.Data.MunicipalityCode)
+	}
 	if row.Status == StatusSent || row.Status == StatusLogged {
 		log.Info("e-mail already handled; not sending again", "status", row.Status)
 		return EmailResult{Status: row.Status, MessageID: row.MessageID.String, Already: true}, tx.Commit()
@@ -133,6 +157,7 @@ func (a *Activities) SendEmail(ctx context.Context, req EmailRequest) (EmailResu
 		if err := tx.Commit(); err != nil {
 			return EmailResult{}, fmt.Errorf("commit outbox: %w", err)
 		}
+		a.countEmail(req.Template, StatusLogged)
 		log.Info("e-mail not sent (no SENDGRID_API_KEY): stored in the outbox", "to", to.Email, "subject", msg.Subject)
 		return EmailResult{Status: StatusLogged}, nil
 	}
@@ -143,28 +168,39 @@ func (a *Activities) SendEmail(ctx context.Context, req EmailRequest) (EmailResu
 		CustomArgs: map[string]string{"workflow_id": req.WorkflowID, "step": req.Step, "template": req.Template, "occurrence": fmt.Sprint(req.Occurrence)},
 	}
 	id, sendErr := a.Sender.Send(ctx, env)
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	defer cancel()
 	if sendErr != nil {
+		permanent := mail.IsPermanent(sendErr)
 		status := StatusPending
-		if mail.IsPermanent(sendErr) {
+		if permanent {
 			status = StatusFailed
+		} else {
+			a.countEmailAttemptFailed(req.Template) // an attempt, failed whatever the commit does
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET status = $2, attempts = attempts + 1, last_error = $3, updated_at = now() WHERE id = $1`,
+		if _, err := tx.ExecContext(rctx, `UPDATE outbox SET status = $2, attempts = attempts + 1, last_error = $3, updated_at = now() WHERE id = $1`,
 			row.ID, status, sendErr.Error()); err != nil {
 			return EmailResult{}, errors.Join(sendErr, fmt.Errorf("record send failure: %w", err))
 		}
 		if err := tx.Commit(); err != nil {
 			return EmailResult{}, errors.Join(sendErr, fmt.Errorf("commit outbox: %w", err))
 		}
+		// Counted once committed: an error above is retried, and the retry
+		// would count the refusal again.
+		if permanent {
+			a.countEmail(req.Template, StatusFailed)
+		}
 		log.Warn("e-mail not accepted by SendGrid", "to", to.Email, "err", sendErr, "attempt", activity.GetInfo(ctx).Attempt)
 		return EmailResult{}, retryable(sendErr)
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE outbox SET status = $2, message_id = $3, attempts = attempts + 1, last_error = NULL, sent_at = now(), updated_at = now() WHERE id = $1`,
+	if _, err := tx.ExecContext(rctx, `UPDATE outbox SET status = $2, message_id = $3, attempts = attempts + 1, last_error = NULL, sent_at = now(), updated_at = now() WHERE id = $1`,
 		row.ID, StatusSent, id); err != nil {
 		return EmailResult{}, fmt.Errorf("record sent e-mail: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return EmailResult{}, fmt.Errorf("commit sent e-mail: %w", err)
 	}
+	a.countEmail(req.Template, StatusSent)
 	log.Info("e-mail sent", "to", to.Email, "subject", msg.Subject, "message_id", id)
 	return EmailResult{Status: StatusSent, MessageID: id}, nil
 }

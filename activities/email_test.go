@@ -1,6 +1,7 @@
 package activities_test
 
 import (
+	"context"
 	"errors"
 	"os"
 	"strings"
@@ -257,5 +258,37 @@ func TestEveryTemplateRequestBody(t *testing.T) {
 		if strings.Join(got.Categories, ",") != "amwaht,"+name || got.CustomArgs["step"] != "step-"+name || got.CustomArgs["workflow_id"] != req.WorkflowID {
 			t.Errorf("%s: categories %v custom args %v", name, got.Categories, got.CustomArgs)
 		}
+	}
+}
+
+// cancelAfterSend ends the attempt's context just after SendGrid accepted
+// the mail, as a start-to-close timeout or a worker shutdown can.
+type cancelAfterSend struct {
+	activities.Sender
+	cancel context.CancelFunc
+}
+
+func (s cancelAfterSend) Send(ctx context.Context, e mail.Envelope) (string, error) {
+	id, err := s.Sender.Send(ctx, e)
+	s.cancel()
+	return id, err
+}
+
+func TestSendEmailRecordedDespiteCancelAfterSend(t *testing.T) {
+	f := newFixture(t, false)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	f.acts.Sender = cancelAfterSend{Sender: f.acts.Sender, cancel: cancel}
+	res, err := f.acts.SendEmail(ctx, confirmation())
+	if err != nil || res.Status != activities.StatusSent {
+		t.Fatalf("send: %+v, %v", res, err)
+	}
+	// The next attempt finds it sent rather than sending again.
+	again, err := f.send(t, confirmation())
+	if err != nil || !again.Already {
+		t.Fatalf("retried send: %+v, %v", again, err)
+	}
+	if n := len(f.sg.Mails()); n != 1 {
+		t.Errorf("SendGrid received %d mails, want 1", n)
 	}
 }

@@ -2,6 +2,8 @@ package activities
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -33,9 +35,13 @@ func (a *Activities) PayPremium(ctx context.Context, req PremiumRequest) (Premiu
 		ON CONFLICT ON CONSTRAINT payments_once DO NOTHING
 		RETURNING id, amount_cents, created_at`,
 		req.WorkflowID, req.MunicipalityCode, req.Wave, req.Organisation, req.AmountCents).Scan(&res.PaymentID, &res.AmountCents, &res.RecordedAt)
-	if err == nil {
-		a.logger().Info("stimulus premium recorded", "workflow_id", req.WorkflowID, "amount_cents", req.AmountCents)
+	switch {
+	case err == nil:
+		a.countPremium(req.Wave)
+		a.logger().Info("stimulus premium recorded", "workflow_id", req.WorkflowID, "municipality", req.MunicipalityCode, "amount_cents", req.AmountCents)
 		return res, nil
+	case !errors.Is(err, sql.ErrNoRows): // no rows: the key was taken, by an earlier attempt
+		return res, fmt.Errorf("record premium for %s: %w", req.WorkflowID, err)
 	}
 	err = a.DB.QueryRowxContext(ctx, `SELECT id, amount_cents, created_at FROM payments WHERE workflow_id = $1 AND kind = 'premium'`, req.WorkflowID).
 		Scan(&res.PaymentID, &res.AmountCents, &res.RecordedAt)
