@@ -146,9 +146,17 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 
+	// Read the whole request first, as SendGrid does before it answers: only
+	// once the body is consumed does net/http watch the connection, so that
+	// a client that dies during a slow answer cancels r.Context() (below).
+	body, readErr := io.ReadAll(r.Body)
 	if scripted != nil {
 		if scripted.Delay > 0 {
-			time.Sleep(scripted.Delay)
+			select {
+			case <-time.After(scripted.Delay):
+			case <-r.Context().Done():
+				return // the client is gone: nobody receives an answer
+			}
 		}
 		if scripted.Drop {
 			if hj, ok := w.(http.Hijacker); ok {
@@ -177,8 +185,12 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, `{"errors":[{"message":"authorization required"}]}`, http.StatusUnauthorized)
 		return
 	}
+	if readErr != nil {
+		http.Error(w, fmt.Sprintf(`{"errors":[{"message":%q}]}`, "reading the request: "+readErr.Error()), http.StatusBadRequest)
+		return
+	}
 	var req request
-	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+	if err := json.Unmarshal(body, &req); err != nil {
 		http.Error(w, fmt.Sprintf(`{"errors":[{"message":%q}]}`, "bad JSON: "+err.Error()), http.StatusBadRequest)
 		return
 	}
