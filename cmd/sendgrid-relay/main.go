@@ -33,6 +33,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"mime"
 	"mime/multipart"
 	"mime/quotedprintable"
@@ -454,13 +455,10 @@ func (r *Relay) compose(sr sendRequest, p personalization, id string) ([]byte, [
 		// Mailpit shows X-Tags as tags on the message.
 		h("X-Tags", encodeHeader(strings.Join(sr.Categories, ", ")))
 	}
+	// A personalization's custom_args override the message's.
 	args := map[string]string{}
-	for k, v := range sr.CustomArgs {
-		args[k] = v
-	}
-	for k, v := range p.CustomArgs {
-		args[k] = v
-	}
+	maps.Copy(args, sr.CustomArgs)
+	maps.Copy(args, p.CustomArgs)
 	if len(args) > 0 {
 		j, err := json.Marshal(args) // sorted keys
 		if err != nil {

@@ -4,10 +4,12 @@ package app
 
 import (
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/contrib/envconfig"
@@ -22,6 +24,13 @@ const (
 	DefaultDatabaseURL     = "postgres://postgres@127.0.0.1:5432/amwaht?sslmode=disable"
 	DefaultFromEmail       = "amwaht@stichtingbmp.nl"
 	DefaultStaffEmail      = "info@stichtingbmp.nl"
+	// DefaultMetricsAddr is the OpenTelemetry Prometheus exporter's
+	// customary port, so scrapers configured for it find the worker.
+	DefaultMetricsAddr = ":9464"
+	// DefaultMetricsInterval is how often the worker counts rollouts per
+	// phase: visibility queries cost the Temporal server, and the counts
+	// change on a human scale (days), so every scrape need not ask.
+	DefaultMetricsInterval = 30 * time.Second
 )
 
 // Config is what the processes read from the environment.
@@ -32,6 +41,11 @@ type Config struct {
 	SendGridSandbox bool
 	FromEmail       string
 	StaffEmail      string
+	// MetricsAddr is where the worker serves /metrics and /healthz; empty
+	// serves nothing.
+	MetricsAddr string
+	// MetricsInterval is how often the rollout gauges are refreshed.
+	MetricsInterval time.Duration
 }
 
 // ConfigFromEnv reads the environment, with defaults for development.
@@ -42,6 +56,23 @@ func ConfigFromEnv() (Config, error) {
 		SendGridAPIHost: envOr("SENDGRID_API_HOST", mail.DefaultHost),
 		FromEmail:       envOr("AMWAHT_FROM_EMAIL", DefaultFromEmail),
 		StaffEmail:      envOr("AMWAHT_STAFF_EMAIL", DefaultStaffEmail),
+		MetricsAddr:     DefaultMetricsAddr,
+		MetricsInterval: DefaultMetricsInterval,
+	}
+	// LookupEnv, not envOr: set but empty means "off", unset means the default.
+	if v, ok := os.LookupEnv("AMWAHT_METRICS_ADDR"); ok {
+		addr, err := parseMetricsAddr(v)
+		if err != nil {
+			return c, err
+		}
+		c.MetricsAddr = addr
+	}
+	if v := strings.TrimSpace(os.Getenv("AMWAHT_METRICS_INTERVAL")); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second {
+			return c, fmt.Errorf("AMWAHT_METRICS_INTERVAL=%q: expected a duration of at least 1s, such as 30s or 2m", v)
+		}
+		c.MetricsInterval = d
 	}
 	if v := os.Getenv("SENDGRID_SANDBOX"); v != "" {
 		b, err := strconv.ParseBool(v)
@@ -60,6 +91,24 @@ func ConfigFromEnv() (Config, error) {
 		return c, fmt.Errorf("SENDGRID_API_HOST=%q: expected a URL such as %s", c.SendGridAPIHost, mail.DefaultHost)
 	}
 	return c, nil
+}
+
+// parseMetricsAddr accepts host:port or :port, and "" or "off" to disable.
+// It checks the form here so that a typo fails at start with the variable's
+// name rather than as a listen error later.
+func parseMetricsAddr(v string) (string, error) {
+	v = strings.TrimSpace(v)
+	if v == "" || strings.EqualFold(v, "off") {
+		return "", nil
+	}
+	_, port, err := net.SplitHostPort(v)
+	if err != nil {
+		return "", fmt.Errorf("AMWAHT_METRICS_ADDR=%q: expected host:port or :port (e.g. %s), or off: %w", v, DefaultMetricsAddr, err)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return "", fmt.Errorf("AMWAHT_METRICS_ADDR=%q: port %q is not a number from 0 to 65535", v, port)
+	}
+	return v, nil
 }
 
 func envOr(key, def string) string {
@@ -98,7 +147,8 @@ func RedactURL(raw string) string {
 // WorkerHelp is the worker's --help.
 const WorkerHelp = `worker: runs amwaht's rollout workflows and activities on Temporal task queue "amwaht".
 
-Usage: worker        (stops gracefully on Ctrl-C / SIGTERM)
+Usage: worker                (stops gracefully on Ctrl-C / SIGTERM)
+       worker healthcheck    asks the running worker's /healthz: exit 0 healthy, 1 not
 
 At start it applies the database migrations (safe with several workers) and
 registers the search attributes on the namespace when they are missing.
@@ -113,4 +163,8 @@ Environment:
   SENDGRID_SANDBOX     true: SendGrid validates but delivers nothing
   AMWAHT_FROM_EMAIL    sender address (default amwaht@stichtingbmp.nl)
   AMWAHT_STAFF_EMAIL   BMP staff, who get escalations (default info@stichtingbmp.nl)
+  AMWAHT_METRICS_ADDR  where /metrics (Prometheus) and /healthz are served
+                       (default :9464; empty or "off" serves nothing)
+  AMWAHT_METRICS_INTERVAL  how often rollouts per phase are counted (default 30s)
+  AMWAHT_LOG_FORMAT    json or text (default: text on a terminal, json otherwise)
 `

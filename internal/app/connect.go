@@ -28,8 +28,18 @@ func DialTemporal(ctx context.Context, log *slog.Logger) (client.Client, error) 
 	if err != nil {
 		return nil, err
 	}
+	return dialTemporal(ctx, opts, log, nil)
+}
+
+// dialTemporal is DialTemporal with options already read (TemporalOptions)
+// and the SDK's metrics going to metrics (nil: none, as for the CLI, whose
+// short runs are not scraped).
+func dialTemporal(ctx context.Context, opts client.Options, log *slog.Logger, metrics client.MetricsHandler) (client.Client, error) {
 	if log != nil {
 		opts.Logger = tlog.NewStructuredLogger(log)
+	}
+	if metrics != nil {
+		opts.MetricsHandler = metrics
 	}
 	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
