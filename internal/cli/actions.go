@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"go.temporal.io/sdk/client"
@@ -18,8 +19,8 @@ type rolloutRef struct {
 }
 
 func (r *rolloutRef) flags(cmd *cobra.Command) {
-	cmd.Flags().StringVarP(&r.wave, "wave", "w", "", "wave of the rollout: 2012 or demo")
-	_ = cmd.MarkFlagRequired("wave")
+	cmd.Flags().StringVarP(&r.wave, "wave", "w", "", "wave of the rollout: 2012, demo, or the name of a wave started from a file (e.g. 2013)")
+	required(cmd, "wave")
 }
 
 func (r *rolloutRef) resolve(code string) (municipality.Municipality, string, error) {
@@ -28,6 +29,20 @@ func (r *rolloutRef) resolve(code string) (municipality.Municipality, string, er
 		return m, "", err
 	}
 	return m, workflows.WorkflowID(r.wave, m.Code), nil
+}
+
+// status resolves a rollout and reads its status; a rollout that never
+// existed exits 4.
+func (r *rolloutRef) status(e *env, code string) (municipality.Municipality, string, workflows.Status, error) {
+	m, id, err := r.resolve(code)
+	if err != nil {
+		return m, id, workflows.Status{}, err
+	}
+	st, err := queryStatus(e, id)
+	if err != nil {
+		return m, id, st, notFound(err, m, r.wave, id)
+	}
+	return m, id, st, nil
 }
 
 // update sends a staff action to a rollout and waits for its result. A
@@ -105,6 +120,7 @@ Kinds: ` + kindNames(),
 				return err
 			}
 			fmt.Fprintf(e.out, "Recorded: %s (%s) is the producer for %s, wave %s.\n", a.Organisation, a.Kind, m, ref.wave)
+			st = settled(e, id, st)
 			fmt.Fprintf(e.out, "A confirmation goes to %s. Phase now: %s.\n", a.ContactEmail, st.Phase)
 			return nil
 		},
@@ -114,19 +130,17 @@ Kinds: ` + kindNames(),
 	cmd.Flags().StringVar(&kind, "kind", "", "kind of producer: "+kindNames())
 	cmd.Flags().StringVar(&a.ContactName, "contact-name", "", "the producer's contact person")
 	cmd.Flags().StringVar(&a.ContactEmail, "contact-email", "", "the contact's e-mail address")
-	for _, f := range []string{"organisation", "kind", "contact-name", "contact-email"} {
-		_ = cmd.MarkFlagRequired(f)
-	}
+	required(cmd, "organisation", "kind", "contact-name", "contact-email")
 	return cmd
 }
 
-func kindNames() string {
-	s := ""
-	for i, k := range workflows.ProducerKinds {
-		if i > 0 {
-			s += ", "
-		}
-		s += string(k)
+func kindNames() string { return joinNames(workflows.ProducerKinds) }
+
+// joinNames lists names (phases, kinds of producer) for help and messages.
+func joinNames[S ~string](xs []S) string {
+	names := make([]string, len(xs))
+	for i, x := range xs {
+		names[i] = string(x)
 	}
-	return s
+	return strings.Join(names, ", ")
 }

@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
 	"github.com/stichtingbmp/amwaht/internal/app"
@@ -56,13 +55,17 @@ func (e *env) client() (client.Client, error) {
 	if e.c != nil {
 		return e.c, nil
 	}
-	c, err := app.DialTemporal(e.ctx, nil)
+	c, err := dialTemporal(e.ctx)
 	if err != nil {
 		return nil, withCode(ExitUnreachable, err)
 	}
 	e.c = c
 	return c, nil
 }
+
+// dialTemporal connects to Temporal; a variable so that the fuzz test of the
+// argument handling runs without a server.
+var dialTemporal = func(ctx context.Context) (client.Client, error) { return app.DialTemporal(ctx, nil) }
 
 func (e *env) close() {
 	if e.c != nil {
@@ -122,6 +125,8 @@ Exit codes: 0 ok, 1 error, 2 usage, 3 rejected by the rollout, 4 not found,
 		SilenceErrors: true,
 	}
 	root.AddCommand(newStart(e), newApply(e), newStatus(e), newSimulate(e), newEmails(e), newContact(e), newMunicipalities(e), newWaves(e))
+	root.AddCommand(staffCommands(e)...)
+	root.AddCommand(newList(e), newStalled(e), newTimeline(e))
 	return root
 }
 
@@ -143,8 +148,7 @@ func lookupMunicipality(code string) (municipality.Municipality, error) {
 
 // notFound turns Temporal's "no such workflow" into a message staff can act on.
 func notFound(err error, m municipality.Municipality, wave, id string) error {
-	var nf *serviceerror.NotFound
-	if errors.As(err, &nf) {
+	if isNotFound(err) {
 		return withCode(ExitNotFound, fmt.Errorf("no rollout for %s in wave %s (workflow %s): start one with 'starter start --municipality %s --wave %s --contact-email …'",
 			m, wave, id, m.Code, wave))
 	}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -111,28 +110,14 @@ messageId, attempts, error.`,
 			if err != nil {
 				return fmt.Errorf("read outbox: %w", err)
 			}
-			if asJSON {
-				if rows == nil {
-					rows = []row{}
-				}
-				return writeJSON(e.out, rows)
-			}
-			if len(rows) == 0 {
-				fmt.Fprintf(e.out, "No e-mails for %s yet.\n", id)
-				return nil
-			}
-			tw := tabwriter.NewWriter(e.out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "WHEN\tTEMPLATE\tSTEP\tTO\tSTATUS\tMESSAGE ID")
-			for _, r := range rows {
+			none := fmt.Sprintf("No e-mails for %s yet.", id)
+			return writeRows(e.out, asJSON, rows, none, "WHEN\tTEMPLATE\tSTEP\tTO\tSTATUS\tMESSAGE ID", "e-mails", func(r row) string {
 				status := r.Status
 				if r.Error != "" && r.Status != "sent" {
 					status += " (" + r.Error + ")"
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s <%s>\t%s\t%s\n", r.Created.Local().Format("2006-01-02 15:04:05"), r.Template, r.Step, r.Role, r.Recipient, status, r.MessageID)
-			}
-			tw.Flush()
-			fmt.Fprintf(e.out, "%d e-mails.\n", len(rows))
-			return nil
+				return fmt.Sprintf("%s\t%s\t%s\t%s <%s>\t%s\t%s", r.Created.Local().Format(time.DateTime), r.Template, r.Step, r.Role, r.Recipient, status, r.MessageID)
+			})
 		},
 	}
 	ref.flags(cmd)
@@ -169,7 +154,6 @@ func newContact(e *env) *cobra.Command {
 	cmd.Flags().StringVar(&party, "party", "", "whose address: municipality, producer or teacher")
 	cmd.Flags().StringVar(&c.Teacher, "teacher", "", "the teacher's ID, with --party teacher")
 	cmd.Flags().StringVar(&c.Email, "email", "", "the corrected address")
-	_ = cmd.MarkFlagRequired("party")
-	_ = cmd.MarkFlagRequired("email")
+	required(cmd, "party", "email")
 	return cmd
 }

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"go.temporal.io/api/workflowservice/v1"
 
 	"github.com/stichtingbmp/amwaht/internal/simulate"
 	"github.com/stichtingbmp/amwaht/workflows"
@@ -42,14 +41,12 @@ Plain staff commands keep working beside it.`,
 				ids = append(ids, workflows.WorkflowID(waveName, m.Code))
 			}
 			if len(ids) == 0 {
-				resp, err := c.ListWorkflow(e.ctx, &workflowservice.ListWorkflowExecutionsRequest{
-					Query: fmt.Sprintf("WorkflowType = 'RolloutWorkflow' AND %s = '%s' AND ExecutionStatus = 'Running'", workflows.AttrWave.GetName(), waveName),
-				})
+				xs, err := listExecutions(e, fmt.Sprintf("WorkflowType = 'RolloutWorkflow' AND %s = %s AND ExecutionStatus = 'Running'", workflows.AttrWave.GetName(), quote(waveName)))
 				if err != nil {
 					return fmt.Errorf("list rollouts of wave %s: %w", waveName, err)
 				}
-				for _, x := range resp.Executions {
-					ids = append(ids, x.Execution.WorkflowId)
+				for _, x := range xs {
+					ids = append(ids, x.GetExecution().GetWorkflowId())
 				}
 				sort.Strings(ids)
 			}

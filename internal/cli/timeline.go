@@ -1,0 +1,278 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/stichtingbmp/amwaht/internal/wave"
+	"github.com/stichtingbmp/amwaht/workflows"
+)
+
+func newTimeline(e *env) *cobra.Command {
+	var ref rolloutRef
+	var out string
+	cmd := &cobra.Command{
+		Use:   "timeline CODE --wave WAVE [--out FILE.svg]",
+		Short: "Draw a rollout as an SVG timeline: planned and actual dates, stalls, today",
+		Long: `Draw a rollout (and its cohort, once started) as an SVG timeline, one row per
+step: the planned date (the step's due date from the wave calendar, a hollow
+diamond), the actual date (its last action, a dot: green on time, orange
+late), stalled steps in red from when they stalled until now, and vertical
+lines for the planned start, the actual start and today. Hovering a mark
+shows its exact date. Times are Dutch (Europe/Amsterdam). --out - writes
+to standard output.`,
+		Example: "  starter timeline GM0344 --wave demo --out utrecht.svg",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			m, id, st, err := ref.status(e, args[0])
+			if err != nil {
+				return err
+			}
+			cohort, _ := cohortStatus(e, st) // drawn without the cohort when it does not answer
+			var buf bytes.Buffer
+			if err := renderTimeline(&buf, st, cohort, time.Now()); err != nil {
+				return err
+			}
+			if out == "" {
+				out = id + ".svg"
+			}
+			if out == "-" {
+				_, err := e.out.Write(buf.Bytes())
+				return err
+			}
+			if err := os.WriteFile(out, buf.Bytes(), 0o644); err != nil {
+				return fmt.Errorf("write %s: %w", out, err)
+			}
+			fmt.Fprintf(e.out, "Wrote %s: %s, wave %s, %d steps.\n", out, m, ref.wave, len(st.Steps)+len(cohortSteps(cohort)))
+			return nil
+		},
+	}
+	ref.flags(cmd)
+	cmd.Flags().StringVarP(&out, "out", "o", "", "SVG file to write (default <workflow ID>.svg; - for standard output)")
+	return cmd
+}
+
+func cohortSteps(c *workflows.Status) []workflows.Step {
+	if c == nil {
+		return nil
+	}
+	return c.Steps
+}
+
+// esc makes text safe inside an XML element or a quoted attribute.
+func esc(s string) string {
+	var b strings.Builder
+	_ = xml.EscapeText(&b, []byte(s))
+	return b.String()
+}
+
+// timelineRow is one step on the drawing, or a heading when heading is set.
+type timelineRow struct {
+	heading string
+	step    workflows.Step
+}
+
+// tickSteps are the intervals the time axis may use, smallest first.
+var tickSteps = []time.Duration{
+	time.Second, 2 * time.Second, 5 * time.Second, 10 * time.Second, 15 * time.Second, 30 * time.Second,
+	time.Minute, 2 * time.Minute, 5 * time.Minute, 10 * time.Minute, 15 * time.Minute, 30 * time.Minute,
+	time.Hour, 2 * time.Hour, 3 * time.Hour, 6 * time.Hour, 12 * time.Hour,
+	24 * time.Hour, 2 * 24 * time.Hour, 7 * 24 * time.Hour, 14 * 24 * time.Hour, 28 * 24 * time.Hour,
+	56 * 24 * time.Hour, 91 * 24 * time.Hour, 182 * 24 * time.Hour, 364 * 24 * time.Hour,
+}
+
+// renderTimeline draws a rollout's status (and its cohort's) as SVG.
+func renderTimeline(w io.Writer, st workflows.Status, cohort *workflows.Status, now time.Time) error {
+	var rows []timelineRow
+	for _, s := range st.Steps {
+		rows = append(rows, timelineRow{step: s})
+	}
+	if cohort != nil {
+		rows = append(rows, timelineRow{heading: fmt.Sprintf("Cohort %s: phase %s", cohort.WorkflowID, cohort.Phase)})
+		for _, s := range cohort.Steps {
+			rows = append(rows, timelineRow{step: s})
+		}
+	}
+
+	// The time span: every date on the drawing.
+	var lo, hi time.Time
+	see := func(t time.Time) {
+		if t.IsZero() {
+			return
+		}
+		if lo.IsZero() || t.Before(lo) {
+			lo = t
+		}
+		if hi.IsZero() || t.After(hi) {
+			hi = t
+		}
+	}
+	for _, r := range rows {
+		see(r.step.Due)
+		see(r.step.LastActionAt)
+		see(r.step.StalledSince)
+	}
+	see(st.PlannedStart)
+	see(st.StartedAt)
+	see(now)
+	if !hi.After(lo) {
+		lo, hi = lo.Add(-time.Hour), hi.Add(time.Hour)
+	}
+	pad := hi.Sub(lo) / 30
+	lo, hi = lo.Add(-pad), hi.Add(pad)
+
+	const (
+		labelW = 420
+		chartW = 880
+		rowH   = 24
+		top    = 124
+		right  = 30
+	)
+	width := labelW + chartW + right
+	height := top + len(rows)*rowH + 56
+	x := func(t time.Time) float64 {
+		return labelW + float64(chartW)*float64(t.Sub(lo))/float64(hi.Sub(lo))
+	}
+	ams := func(t time.Time) string { return t.In(wave.Amsterdam).Format(time.DateTime) }
+
+	var b strings.Builder
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	p(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
+	p(`<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="Helvetica, Arial, sans-serif" font-size="12">`+"\n", width, height, width, height)
+	title := fmt.Sprintf("AMWAHT rollout %s (%s), wave %s: phase %s", st.Municipality.Name, st.Municipality.Code, st.Wave, st.Phase)
+	if st.Outcome != "" {
+		title += ", outcome " + string(st.Outcome)
+	}
+	p("<title>%s</title>\n", esc(title))
+	p(`<rect x="0" y="0" width="%d" height="%d" fill="#ffffff"/>`+"\n", width, height)
+	p(`<text x="16" y="26" font-size="16" font-weight="bold">%s</text>`+"\n", esc(title))
+	p(`<text x="16" y="46" fill="#555">%s</text>`+"\n", esc(fmt.Sprintf("%s · drawn %s (Europe/Amsterdam)", st.WorkflowID, ams(now))))
+
+	// Legend.
+	lx := 16.0
+	legend := func(mark, text string) {
+		p(mark, lx+6, 66.0)
+		p(`<text x="%.1f" y="70">%s</text>`+"\n", lx+16, esc(text))
+		lx += 16 + float64(len(text))*6.5 + 24
+	}
+	legend(`<path d="M %.1f %.1f m -5 0 l 5 -5 l 5 5 l -5 5 z" fill="none" stroke="#555" stroke-width="1.5"/>`+"\n", "planned (due)")
+	legend(`<circle cx="%.1f" cy="%.1f" r="5" fill="#2e7d32"/>`+"\n", "done on time")
+	legend(`<circle cx="%.1f" cy="%.1f" r="5" fill="#ef6c00"/>`+"\n", "done late")
+	legend(`<circle cx="%.1f" cy="%.1f" r="5" fill="#1565c0"/>`+"\n", "last action, still waiting")
+	p(`<rect x="%.1f" y="61" width="22" height="10" fill="#c62828" opacity="0.8"/>`+"\n", lx)
+	p(`<text x="%.1f" y="70" fill="#c62828">stalled</text>`+"\n", lx+28)
+
+	// Axis and grid.
+	span := hi.Sub(lo)
+	tick := tickSteps[len(tickSteps)-1]
+	for _, d := range tickSteps {
+		if span/d <= 10 {
+			tick = d
+			break
+		}
+	}
+	format := "15:04:05"
+	switch {
+	case tick >= 24*time.Hour:
+		format = "2 Jan 2006"
+	case tick >= time.Minute:
+		format = "15:04"
+	}
+	axisY := top + len(rows)*rowH + 8
+	p(`<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#999"/>`+"\n", labelW, axisY, labelW+chartW, axisY)
+	for t := lo.Truncate(tick).Add(tick); t.Before(hi); t = t.Add(tick) {
+		tx := x(t)
+		p(`<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#eee"/>`+"\n", tx, top-6, tx, axisY)
+		p(`<text x="%.1f" y="%d" text-anchor="middle" fill="#555">%s</text>`+"\n", tx, axisY+16, esc(t.In(wave.Amsterdam).Format(format)))
+	}
+
+	// Rows.
+	for i, r := range rows {
+		s := r.step
+		y := top + i*rowH
+		cy := float64(y) + rowH/2
+		if r.heading != "" {
+			p(`<rect x="0" y="%d" width="%d" height="%d" fill="#e3eaf3"/>`+"\n", y, width, rowH)
+			p(`<text x="12" y="%.1f" font-weight="bold">%s</text>`+"\n", cy+4, esc(r.heading))
+			continue
+		}
+		stalled := s.Stalled()
+		if i%2 == 0 {
+			p(`<rect x="0" y="%d" width="%d" height="%d" fill="#f7f7f7"/>`+"\n", y, width, rowH)
+		}
+		color, weight := "#222", ""
+		if stalled {
+			p(`<rect x="0" y="%d" width="%d" height="%d" fill="#fdecea"/>`+"\n", y, width, rowH)
+			color, weight = "#c62828", ` font-weight="bold"`
+		}
+		tip := esc(fmt.Sprintf("%s (%s): %s, who acts: %s, due %s", s.Name, s.Label, s.State, s.Party, ams(s.Due)))
+		p(`<text x="12" y="%.1f" fill="%s"%s>%s<title>%s</title></text>`+"\n", cy+4, color, weight, esc(clipTo(s.Name, 20)), tip)
+		p(`<text x="150" y="%.1f" fill="%s"%s>%s</text>`+"\n", cy+4, color, weight, esc(string(s.State)))
+		p(`<text x="215" y="%.1f" fill="#666" font-size="11">%s<title>%s</title></text>`+"\n", cy+4, esc(clipTo(s.Label, 34)), tip)
+		if stalled {
+			from := s.StalledSince
+			if from.IsZero() {
+				from = s.Due
+			}
+			x1, x2 := x(from), x(now)
+			if x2 < x1 {
+				x1, x2 = x2, x1
+			}
+			tip := fmt.Sprintf("%s stalled since %s", s.Name, ams(from))
+			if s.Problem != "" {
+				tip += ": " + s.Problem
+			}
+			p(`<rect x="%.1f" y="%.1f" width="%.1f" height="10" fill="#c62828" opacity="0.8"><title>%s</title></rect>`+"\n", x1, cy-5, max(x2-x1, 2), esc(tip))
+		}
+		if !s.Due.IsZero() && !s.LastActionAt.IsZero() {
+			p(`<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#bbb" stroke-dasharray="3,3"/>`+"\n", x(s.Due), cy, x(s.LastActionAt), cy)
+		}
+		if !s.Due.IsZero() {
+			p(`<path d="M %.1f %.1f l 6 -6 l 6 6 l -6 6 z" fill="#fff" stroke="#555" stroke-width="1.5"><title>%s</title></path>`+"\n",
+				x(s.Due)-6, cy, esc(fmt.Sprintf("%s planned (due) %s", s.Name, ams(s.Due))))
+		}
+		if !s.LastActionAt.IsZero() {
+			fill := "#1565c0"
+			if s.State == workflows.StepDone {
+				fill = "#2e7d32"
+				if s.LastActionAt.After(s.Due) {
+					fill = "#ef6c00"
+				}
+			}
+			p(`<circle cx="%.1f" cy="%.1f" r="5" fill="%s"><title>%s</title></circle>`+"\n", x(s.LastActionAt), cy, fill,
+				esc(fmt.Sprintf("%s: %s at %s", s.Name, orDash(s.LastAction), ams(s.LastActionAt))))
+		}
+	}
+
+	// Milestones.
+	mark := func(t time.Time, color, dash, text string, row int) {
+		if t.IsZero() {
+			return
+		}
+		mx := x(t)
+		p(`<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="%s" stroke-width="1.5"%s><title>%s</title></line>`+"\n", mx, top-14, mx, axisY, color, dash, esc(text+" "+ams(t)))
+		p(`<text x="%.1f" y="%d" fill="%s" text-anchor="middle" font-weight="bold">%s</text>`+"\n", mx, top-18-row*12, color, esc(text))
+	}
+	if st.StartedAt.IsZero() || !st.StartedAt.Equal(st.PlannedStart) {
+		mark(st.PlannedStart, "#777", ` stroke-dasharray="6,4"`, "planned start", 0)
+	}
+	mark(st.StartedAt, "#2e7d32", "", "started", 1)
+	mark(now, "#1565c0", "", "today", 2)
+	p("</svg>\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func clipTo(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}
