@@ -68,7 +68,6 @@ func Run(ctx context.Context, out, errOut io.Writer) error {
 		Port: temporalPort, UIPort: uiPort,
 		DBFile:           filepath.Join(state, "temporal.db"),
 		SearchAttributes: workflows.SearchAttributeFlags(),
-		Output:           nil,
 	})
 	if err != nil {
 		return err

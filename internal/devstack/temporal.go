@@ -186,6 +186,9 @@ func QuietLogger() tlog.Logger {
 	return tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 }
 
+// PID is the server process's ID, for reading its CPU and memory use.
+func (s *TemporalServer) PID() int { return s.cmd.Process.Pid }
+
 // Stop sends SIGTERM to the server's process group, waits up to 10s and
 // then sends SIGKILL. It is safe to call more than once and on nil.
 func (s *TemporalServer) Stop() error {

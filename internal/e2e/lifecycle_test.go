@@ -45,20 +45,14 @@ func TestDemoWaveLifecycle(t *testing.T) {
 		t.Fatalf("simulate: %v", err)
 	}
 
-	want := map[simulate.Variant]workflows.Outcome{
-		simulate.FundingShort: workflows.OutcomeGraduated,
-		simulate.NoProducer:   workflows.OutcomeNoProducer,
-		simulate.MissedDay:    workflows.OutcomeGraduated,
-		simulate.HappyPath:    workflows.OutcomeGraduated,
-	}
 	for i, id := range ids {
 		var res workflows.Result
 		if err := c.GetWorkflow(ctx, id, "").Get(ctx, &res); err != nil {
 			t.Errorf("%s: %v", id, err)
 			continue
 		}
-		if res.Outcome != want[variants[i]] {
-			t.Errorf("%s (%s): outcome %s, want %s", id, variants[i], res.Outcome, want[variants[i]])
+		if want := simulate.ExpectedOutcome(variants[i]); res.Outcome != want {
+			t.Errorf("%s (%s): outcome %s, want %s", id, variants[i], res.Outcome, want)
 		}
 	}
 
@@ -97,10 +91,16 @@ func TestDemoWaveLifecycle(t *testing.T) {
 	}
 
 	if os.Getenv("AMWAHT_RECORD_HISTORIES") != "" {
+		// AMWAHT_RECORD_AS names a new set beside the old ones (a versioned
+		// change keeps both); without it the files are overwritten.
+		suffix := ""
+		if as := os.Getenv("AMWAHT_RECORD_AS"); as != "" {
+			suffix = "-" + as
+		}
 		for i, id := range ids {
-			record(t, c, id, fmt.Sprintf("rollout-%s.json", variants[i]))
-			if want[variants[i]] == workflows.OutcomeGraduated {
-				record(t, c, workflows.CohortWorkflowID(id), fmt.Sprintf("cohort-%s.json", variants[i]))
+			record(t, c, id, fmt.Sprintf("rollout-%s%s.json", variants[i], suffix))
+			if simulate.ExpectedOutcome(variants[i]) == workflows.OutcomeGraduated {
+				record(t, c, workflows.CohortWorkflowID(id), fmt.Sprintf("cohort-%s%s.json", variants[i], suffix))
 			}
 		}
 	}

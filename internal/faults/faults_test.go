@@ -192,10 +192,6 @@ func TestRolloutsSurviveFaults(t *testing.T) {
 		t.Fatalf("simulate: %v", err)
 	}
 
-	want := map[simulate.Variant]workflows.Outcome{
-		simulate.FundingShort: workflows.OutcomeGraduated, simulate.NoProducer: workflows.OutcomeNoProducer,
-		simulate.MissedDay: workflows.OutcomeGraduated, simulate.HappyPath: workflows.OutcomeGraduated,
-	}
 	started := 0
 	for i, id := range ids {
 		var res workflows.Result
@@ -203,8 +199,8 @@ func TestRolloutsSurviveFaults(t *testing.T) {
 			t.Errorf("%s: %v", id, err)
 			continue
 		}
-		if res.Outcome != want[variants[i]] {
-			t.Errorf("%s (%s): outcome %s, want %s", id, variants[i], res.Outcome, want[variants[i]])
+		if want := simulate.ExpectedOutcome(variants[i]); res.Outcome != want {
+			t.Errorf("%s (%s): outcome %s, want %s", id, variants[i], res.Outcome, want)
 		}
 		if res.Outcome == workflows.OutcomeGraduated {
 			started++

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -37,6 +38,15 @@ func VariantFor(i int) Variant {
 		return Variants[i]
 	}
 	return HappyPath
+}
+
+// ExpectedOutcome is how a rollout played with variant v ends: without a
+// producer it ends there; every other variant recovers and graduates.
+func ExpectedOutcome(v Variant) workflows.Outcome {
+	if v == NoProducer {
+		return workflows.OutcomeNoProducer
+	}
+	return workflows.OutcomeGraduated
 }
 
 // Actor drives rollouts.
@@ -119,14 +129,7 @@ func (a *Actor) act(ctx context.Context, r *rollout, id, key, name string, arg a
 	return true
 }
 
-func waiting(st workflows.Status, name string) bool {
-	for _, w := range st.WaitingOn {
-		if w == name {
-			return true
-		}
-	}
-	return false
-}
+func waiting(st workflows.Status, name string) bool { return slices.Contains(st.WaitingOn, name) }
 
 func (a *Actor) step(ctx context.Context, r *rollout) error {
 	st, err := a.status(ctx, r.id)
