@@ -2,7 +2,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: demo test temporal-cli check check-deploy build clean record-histories
+.PHONY: demo test bench temporal-cli check check-deploy build clean record-histories
 
 ## demo: bring up Temporal (Web UI http://localhost:8233), PostgreSQL, the worker and demo rollouts
 demo:
@@ -11,6 +11,10 @@ demo:
 ## test: formatting, vet, then every test (unit, replay, integration on the real dev server and PostgreSQL)
 test: check check-deploy temporal-cli
 	$(GO) test -count=1 -timeout 20m $(PKGS)
+
+## bench: the performance figures (not part of test): one line per figure, each beside a baseline from the same run
+bench: temporal-cli
+	$(GO) run ./cmd/bench $(BENCHFLAGS)
 
 ## temporal-cli: build the pinned Temporal CLI into ~/.cache/amwaht once (3 to 6 minutes the first time)
 temporal-cli:
@@ -32,6 +36,7 @@ build:
 clean:
 	rm -rf bin
 
-## record-histories: re-record workflows/testdata from the real dev server (only for changes that need no versioning)
+## record-histories: re-record workflows/testdata from the real dev server (only for changes that need no versioning);
+## AS=name records a new set beside the old ones (after a change guarded by workflow.GetVersion)
 record-histories: temporal-cli
-	AMWAHT_RECORD_HISTORIES=1 $(GO) test -count=1 -run TestDemoWaveLifecycle ./internal/e2e
+	AMWAHT_RECORD_HISTORIES=1 AMWAHT_RECORD_AS=$(AS) $(GO) test -count=1 -run TestDemoWaveLifecycle ./internal/e2e
