@@ -6,6 +6,7 @@ package activities
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -15,6 +16,15 @@ import (
 // Sender delivers one e-mail in one attempt and returns the provider's message ID.
 type Sender interface {
 	Send(ctx context.Context, e mail.Envelope) (string, error)
+}
+
+// Finder is a Sender that can also tell whether it accepted an e-mail,
+// found by the envelope's custom args (mail.SendGrid, through SendGrid's Email
+// Activity API). With it, a retry after an attempt that lost SendGrid's
+// answer does not send a second copy; without it, that retry sends again.
+// It returns mail.ErrLookupUnavailable when the account cannot search.
+type Finder interface {
+	Find(ctx context.Context, customArgs map[string]string) (messageID string, found bool, err error)
 }
 
 // Activities is registered on the worker; the workflows call its methods.
@@ -30,6 +40,9 @@ type Activities struct {
 	// Metrics counts e-mails and premiums for the worker's metrics endpoint;
 	// nil counts nothing.
 	Metrics Metrics
+	// SendClaim is how long a send attempt holds its e-mail before another
+	// attempt may take over (DefaultSendClaim when zero).
+	SendClaim time.Duration
 }
 
 func (a *Activities) logger() *slog.Logger {

@@ -38,6 +38,7 @@ type EmailRequest struct {
 // Outbox statuses.
 const (
 	StatusPending = "pending"
+	StatusSending = "sending" // claimed by an attempt, or its outcome unknown
 	StatusSent    = "sent"
 	StatusLogged  = "logged"
 	StatusFailed  = "failed"
@@ -61,25 +62,32 @@ const (
 	ErrTypeTemplate = "TemplateError"
 )
 
-// recordTimeout bounds recording a send's outcome, which is done even when
-// the attempt's context has ended (see SendEmail).
-const recordTimeout = 10 * time.Second
+// DefaultSendClaim is how long an attempt holds its e-mail: SendGrid's
+// timeout (mail.DefaultTimeout) plus recordTimeout, with room to spare. It
+// stays below the activity's one-minute start-to-close timeout, so the retry
+// after a dead worker finds the claim lapsed rather than waiting on it.
+const DefaultSendClaim = 45 * time.Second
 
-// SendEmail renders and sends one e-mail exactly once. It claims the outbox
-// row under a row lock, sends, and records SendGrid's message ID in the same
-// transaction; a retry or a replay finds the row sent and sends nothing.
+// recordTimeout bounds recording a send's outcome, which is done whatever
+// became of the attempt's context, retrying through a short PostgreSQL outage.
+const recordTimeout = 20 * time.Second
+
+// SendEmail renders and sends one e-mail exactly once, in three steps:
 //
-// The transaction does not end with the attempt's context: database/sql
-// rolls a transaction back when its context is done, so a start-to-close
-// timeout or a worker shutdown just after SendGrid accepted the mail would
-// otherwise lose the record, and the next attempt would send again. Before
-// the send, statements still use ctx; after it, the outcome is recorded
-// under recordTimeout whatever became of ctx.
+//  1. claim: in a short transaction, under the outbox row's lock, the attempt
+//     finds the e-mail already handled (and sends nothing), held by another
+//     attempt (and comes back when that claim lapses), or marks it 'sending'
+//     until now + SendClaim;
+//  2. send: outside any transaction, so that a PostgreSQL outage or a dead
+//     worker during the HTTP call cannot roll back what step 1 recorded;
+//  3. record: SendGrid's answer, under its own context and retried through
+//     an outage.
 //
-// The narrow window that can still duplicate: SendGrid accepted the mail but
-// the commit that records it failed (the worker died, or PostgreSQL went away,
-// between the HTTP response and the commit). The next attempt then sends
-// again. SendGrid has no idempotency key, so no design closes it fully.
+// An attempt that ends in step 2 or 3 without a recorded answer (SendGrid's
+// reply lost, the worker killed) leaves the row 'sending'. The next attempt
+// then asks SendGrid's Email Activity API whether the mail was accepted
+// before it sends again. Only where that API is unavailable (a paid add-on)
+// can such an attempt duplicate the e-mail; the log says so.
 func (a *Activities) SendEmail(ctx context.Context, req EmailRequest) (EmailResult, error) {
 	to := req.To
 	if to.Role == RoleStaff {
@@ -103,60 +111,26 @@ func (a *Activities) SendEmail(ctx context.Context, req EmailRequest) (EmailResu
 		a.countEmail(req.Template, StatusFailed)
 		return EmailResult{}, temporal.NewNonRetryableApplicationError("render e-mail", ErrTypeTemplate, err)
 	}
-
-	tx, err := a.DB.BeginTxx(context.WithoutCancel(ctx), nil)
-	if err != nil {
-		return EmailResult{}, fmt.Errorf("begin outbox transaction: %w", err)
-	}
-	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
-
-	_, err = tx.ExecContext(ctx, `
-		INSERT INTO outbox (workflow_id, template, step, occurrence, recipient, role, subject, body_text, body_html)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-		ON CONFLICT ON CONSTRAINT outbox_key DO NOTHING`,
-		req.WorkflowID, req.Template, req.Step, req.Occurrence, to.Email, to.Role, msg.Subject, msg.Text, msg.HTML)
-	if err != nil {
-		return EmailResult{}, fmt.Errorf("claim outbox row: %w", err)
-	}
-	var row struct {
-		ID        int64          `db:"id"`
-		Status    string         `db:"status"`
-		MessageID sql.NullString `db:"message_id"`
-		Recipient string         `db:"recipient"`
-	}
-	// The row lock makes a second, concurrent attempt (after a start-to-close
-	// timeout) wait for the first instead of sending beside it.
-	err = tx.GetContext(ctx, &row, `
-		SELECT id, status, message_id, recipient FROM outbox
-		WHERE workflow_id = $1 AND template = $2 AND step = $3 AND occurrence = $4
-		FOR UPDATE`, req.WorkflowID, req.Template, req.Step, req.Occurrence)
-	if err != nil {
-		return EmailResult{}, fmt.Errorf("lock outbox row: %w", err)
-	}
 	log := a.logger().With("workflow_id", req.WorkflowID, "template", req.Template, "step", req.Step, "occurrence", req.Occurrence)
 	// The municipality lets operators filter one gemeente's e-mails in the
 	// logs without knowing its workflow ID.
 	if req.Data.MunicipalityCode != "" {
 		log = log.With("municipality", req.Data.MunicipalityCode)
 	}
-	if row.Status == StatusSent || row.Status == StatusLogged {
-		log.Info("e-mail already handled; not sending again", "status", row.Status)
-		return EmailResult{Status: row.Status, MessageID: row.MessageID.String, Already: true}, tx.Commit()
-	}
-	// A corrected address (staff action) replaces the one first stored.
-	if row.Recipient != to.Email {
-		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET recipient = $2, updated_at = now() WHERE id = $1`, row.ID, to.Email); err != nil {
-			return EmailResult{}, fmt.Errorf("update outbox recipient: %w", err)
-		}
-	}
 
-	if a.Sender == nil {
-		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET status = $2, updated_at = now() WHERE id = $1`, row.ID, StatusLogged); err != nil {
-			return EmailResult{}, fmt.Errorf("mark e-mail logged: %w", err)
-		}
-		if err := tx.Commit(); err != nil {
-			return EmailResult{}, fmt.Errorf("commit outbox: %w", err)
-		}
+	c, err := a.claimEmail(ctx, req, to, msg)
+	if err != nil {
+		return EmailResult{}, err
+	}
+	switch {
+	case c.Status == StatusSent || c.Status == StatusLogged:
+		log.Info("e-mail already handled; not sending again", "status", c.Status)
+		return EmailResult{Status: c.Status, MessageID: c.MessageID.String, Already: true}, nil
+	case c.Held > 0:
+		log.Info("another attempt is sending this e-mail; trying again when its claim lapses", "wait", c.Held)
+		return EmailResult{}, temporal.NewApplicationErrorWithOptions("another attempt is sending this e-mail", "EmailClaimed",
+			temporal.ApplicationErrorOptions{NextRetryDelay: c.Held})
+	case c.LoggedNow:
 		a.countEmail(req.Template, StatusLogged)
 		log.Info("e-mail not sent (no SENDGRID_API_KEY): stored in the outbox", "to", to.Email, "subject", msg.Subject)
 		return EmailResult{Status: StatusLogged}, nil
@@ -167,42 +141,175 @@ func (a *Activities) SendEmail(ctx context.Context, req EmailRequest) (EmailResu
 		Categories: []string{"amwaht", req.Template},
 		CustomArgs: map[string]string{"workflow_id": req.WorkflowID, "step": req.Step, "template": req.Template, "occurrence": fmt.Sprint(req.Occurrence)},
 	}
+	if c.Unknown {
+		id, found, err := a.findSent(ctx, env)
+		switch {
+		case err != nil:
+			log.Warn("could not ask SendGrid whether an earlier attempt's e-mail was accepted", "err", err)
+			if rerr := a.record(ctx, c.ID, StatusSending, "", err); rerr != nil {
+				return EmailResult{}, errors.Join(err, rerr)
+			}
+			return EmailResult{}, retryable(err)
+		case found:
+			if err := a.record(ctx, c.ID, StatusSent, id, nil); err != nil {
+				return EmailResult{}, err
+			}
+			a.countEmail(req.Template, StatusSent)
+			log.Info("an earlier attempt's e-mail had reached SendGrid; not sending again", "message_id", id)
+			return EmailResult{Status: StatusSent, MessageID: id, Already: true}, nil
+		}
+		log.Warn("an earlier attempt ended without SendGrid's answer, and SendGrid does not know the e-mail: sending it")
+	}
+
 	id, sendErr := a.Sender.Send(ctx, env)
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
-	defer cancel()
 	if sendErr != nil {
-		permanent := mail.IsPermanent(sendErr)
+		var se *mail.SendError
 		status := StatusPending
-		if permanent {
+		switch {
+		case mail.IsPermanent(sendErr):
 			status = StatusFailed
-		} else {
-			a.countEmailAttemptFailed(req.Template) // an attempt, failed whatever the commit does
+		case errors.As(sendErr, &se) && se.Unknown:
+			status = StatusSending // SendGrid may have it: the next attempt asks first
 		}
-		if _, err := tx.ExecContext(rctx, `UPDATE outbox SET status = $2, attempts = attempts + 1, last_error = $3, updated_at = now() WHERE id = $1`,
-			row.ID, status, sendErr.Error()); err != nil {
-			return EmailResult{}, errors.Join(sendErr, fmt.Errorf("record send failure: %w", err))
+		if status != StatusFailed {
+			a.countEmailAttemptFailed(req.Template) // an attempt, failed whatever the record does
 		}
-		if err := tx.Commit(); err != nil {
-			return EmailResult{}, errors.Join(sendErr, fmt.Errorf("commit outbox: %w", err))
+		if err := a.record(ctx, c.ID, status, "", sendErr); err != nil {
+			return EmailResult{}, errors.Join(sendErr, err)
 		}
-		// Counted once committed: an error above is retried, and the retry
+		// Counted once recorded: an error above is retried, and the retry
 		// would count the refusal again.
-		if permanent {
+		if status == StatusFailed {
 			a.countEmail(req.Template, StatusFailed)
 		}
 		log.Warn("e-mail not accepted by SendGrid", "to", to.Email, "err", sendErr, "attempt", activity.GetInfo(ctx).Attempt)
 		return EmailResult{}, retryable(sendErr)
 	}
-	if _, err := tx.ExecContext(rctx, `UPDATE outbox SET status = $2, message_id = $3, attempts = attempts + 1, last_error = NULL, sent_at = now(), updated_at = now() WHERE id = $1`,
-		row.ID, StatusSent, id); err != nil {
-		return EmailResult{}, fmt.Errorf("record sent e-mail: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return EmailResult{}, fmt.Errorf("commit sent e-mail: %w", err)
+	if err := a.record(ctx, c.ID, StatusSent, id, nil); err != nil {
+		return EmailResult{}, err
 	}
 	a.countEmail(req.Template, StatusSent)
 	log.Info("e-mail sent", "to", to.Email, "subject", msg.Subject, "message_id", id)
 	return EmailResult{Status: StatusSent, MessageID: id}, nil
+}
+
+// emailClaim is what an attempt found when it claimed its e-mail.
+type emailClaim struct {
+	ID        int64
+	Status    string
+	MessageID sql.NullString
+	// Held is how long another attempt still holds the e-mail; zero if free.
+	Held time.Duration
+	// Unknown is true when an earlier attempt ended without knowing whether
+	// SendGrid accepted the e-mail.
+	Unknown bool
+	// LoggedNow is true when, without a Sender, this attempt stored the
+	// e-mail as logged.
+	LoggedNow bool
+}
+
+// claimEmail is step 1 of SendEmail. Without a Sender it stores the e-mail
+// as logged at once.
+func (a *Activities) claimEmail(ctx context.Context, req EmailRequest, to Recipient, msg mail.Message) (emailClaim, error) {
+	var c emailClaim
+	tx, err := a.DB.BeginTxx(ctx, nil)
+	if err != nil {
+		return c, fmt.Errorf("begin outbox transaction: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+
+	_, err = tx.ExecContext(ctx, `
+		INSERT INTO outbox (workflow_id, template, step, occurrence, recipient, role, subject, body_text, body_html)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+		ON CONFLICT ON CONSTRAINT outbox_key DO NOTHING`,
+		req.WorkflowID, req.Template, req.Step, req.Occurrence, to.Email, to.Role, msg.Subject, msg.Text, msg.HTML)
+	if err != nil {
+		return c, fmt.Errorf("claim outbox row: %w", err)
+	}
+	var held float64
+	// The row lock orders concurrent attempts: one claims, the others see its claim.
+	err = tx.QueryRowxContext(ctx, `
+		SELECT id, status, message_id, coalesce(extract(epoch FROM claimed_until - now()), 0)
+		FROM outbox
+		WHERE workflow_id = $1 AND template = $2 AND step = $3 AND occurrence = $4
+		FOR UPDATE`, req.WorkflowID, req.Template, req.Step, req.Occurrence).Scan(&c.ID, &c.Status, &c.MessageID, &held)
+	if err != nil {
+		return c, fmt.Errorf("lock outbox row: %w", err)
+	}
+	switch {
+	case c.Status == StatusSent || c.Status == StatusLogged:
+		return c, tx.Commit()
+	case c.Status == StatusSending && held > 0:
+		c.Held = time.Duration(held * float64(time.Second))
+		return c, tx.Commit()
+	}
+	c.Unknown = c.Status == StatusSending
+
+	status, claim := StatusSending, a.SendClaim
+	if claim <= 0 {
+		claim = DefaultSendClaim
+	}
+	if a.Sender == nil {
+		status = StatusLogged
+	}
+	// A corrected address (staff action) replaces the one first stored.
+	_, err = tx.ExecContext(ctx, `
+		UPDATE outbox SET status = $2, recipient = $3, attempts = attempts + 1,
+			claimed_until = CASE WHEN $2 = 'sending' THEN now() + make_interval(secs => $4) END,
+			updated_at = now()
+		WHERE id = $1`, c.ID, status, to.Email, claim.Seconds())
+	if err != nil {
+		return c, fmt.Errorf("claim outbox row: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return c, fmt.Errorf("commit outbox claim: %w", err)
+	}
+	c.LoggedNow = a.Sender == nil
+	return c, nil
+}
+
+// findSent asks the Sender whether it accepted the e-mail. A Sender that
+// cannot say counts as "not found": the e-mail goes again.
+func (a *Activities) findSent(ctx context.Context, env mail.Envelope) (string, bool, error) {
+	f, ok := a.Sender.(Finder)
+	if !ok {
+		return "", false, nil
+	}
+	id, found, err := f.Find(ctx, env.CustomArgs)
+	if errors.Is(err, mail.ErrLookupUnavailable) {
+		a.logger().Warn("SendGrid cannot say whether it has the e-mail; sending again may duplicate it", "err", err)
+		return "", false, nil
+	}
+	return id, found, err
+}
+
+// record is step 3 of SendEmail: the outcome of the attempt, which releases
+// its claim. It runs under its own context (database/sql would abandon the
+// statement when the attempt's context ends, and the next attempt would send
+// again) and retries through a short PostgreSQL outage.
+func (a *Activities) record(ctx context.Context, id int64, status, messageID string, sendErr error) error {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	defer cancel()
+	var lastError sql.NullString
+	if sendErr != nil {
+		lastError = sql.NullString{String: sendErr.Error(), Valid: true}
+	}
+	delay := 100 * time.Millisecond
+	for {
+		_, err := a.DB.ExecContext(rctx, `
+			UPDATE outbox SET status = $2, message_id = nullif($3, ''), last_error = $4, claimed_until = NULL,
+				sent_at = CASE WHEN $2 = 'sent' THEN now() END, updated_at = now()
+			WHERE id = $1`, id, status, messageID, lastError)
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-rctx.Done():
+			return fmt.Errorf("record e-mail %s: %w", status, err)
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, 2*time.Second)
+	}
 }
 
 // retryable turns a send failure into the error Temporal's retry policy acts on:

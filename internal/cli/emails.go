@@ -69,8 +69,9 @@ func newEmailsList(e *env) *cobra.Command {
 		Short: "List the e-mails a rollout (and its cohort) was sent, with their status",
 		Long: `List a rollout's e-mails from the outbox in PostgreSQL (DATABASE_URL): when,
 template, step, recipient, status (sent, logged = not sent because no
-SENDGRID_API_KEY, pending = being retried, failed = refused, see the error)
-and SendGrid's message ID. --json prints an array of objects with fields
+SENDGRID_API_KEY, pending = being retried, sending = an attempt under way or
+one that lost SendGrid's answer (the next asks SendGrid before sending again),
+failed = refused, see the error) and SendGrid's message ID. --json prints an array of objects with fields
 created, template, step, occurrence, role, recipient, subject, status,
 messageId, attempts, error.`,
 		Example: "  starter emails list GM0344 --wave demo",

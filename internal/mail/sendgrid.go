@@ -31,7 +31,10 @@ type SendError struct {
 	Body       string
 	Permanent  bool
 	RetryAfter time.Duration // what the server asked us to wait, if it said
-	Err        error
+	// Unknown is true when no answer came (a timeout, a dropped connection):
+	// SendGrid may have accepted the mail all the same.
+	Unknown bool
+	Err     error
 }
 
 func (e *SendError) Error() string {
@@ -58,14 +61,6 @@ const DefaultHost = "https://api.sendgrid.com"
 
 // Send makes one attempt and returns SendGrid's X-Message-Id.
 func (s SendGrid) Send(ctx context.Context, e Envelope) (string, error) {
-	host := s.Host
-	if host == "" {
-		host = DefaultHost
-	}
-	timeout := s.Timeout
-	if timeout <= 0 {
-		timeout = 15 * time.Second
-	}
 	m := sgmail.NewV3Mail()
 	m.SetFrom(sgmail.NewEmail(e.From.Name, e.From.Email))
 	if e.ReplyTo.Email != "" {
@@ -87,15 +82,15 @@ func (s SendGrid) Send(ctx context.Context, e Envelope) (string, error) {
 		m.SetMailSettings(settings)
 	}
 
-	req := sendgrid.GetRequest(s.APIKey, "/v3/mail/send", host)
+	req := sendgrid.GetRequest(s.APIKey, "/v3/mail/send", s.host())
 	req.Method = rest.Post
 	req.Body = sgmail.GetRequestBody(m)
 	// A Client per call: sendgrid's is not safe to share, and its default
 	// HTTP client has no timeout.
-	c := &rest.Client{HTTPClient: &http.Client{Timeout: timeout}}
+	c := &rest.Client{HTTPClient: &http.Client{Timeout: s.timeout()}}
 	resp, err := c.SendWithContext(ctx, req)
 	if err != nil {
-		return "", &SendError{Err: err}
+		return "", &SendError{Err: err, Unknown: true}
 	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return header(resp.Headers, "X-Message-Id"), nil
@@ -104,6 +99,23 @@ func (s SendGrid) Send(ctx context.Context, e Envelope) (string, error) {
 	se.Permanent = resp.StatusCode >= 400 && resp.StatusCode < 500 && resp.StatusCode != http.StatusTooManyRequests && resp.StatusCode != http.StatusRequestTimeout
 	se.RetryAfter = retryAfter(resp.Headers, time.Now())
 	return "", se
+}
+
+// DefaultTimeout bounds one HTTP call to SendGrid.
+const DefaultTimeout = 15 * time.Second
+
+func (s SendGrid) host() string {
+	if s.Host == "" {
+		return DefaultHost
+	}
+	return s.Host
+}
+
+func (s SendGrid) timeout() time.Duration {
+	if s.Timeout <= 0 {
+		return DefaultTimeout
+	}
+	return s.Timeout
 }
 
 func header(h map[string][]string, name string) string {

@@ -10,6 +10,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -37,13 +39,15 @@ func (m Mail) Key() string {
 }
 
 // Response is a scripted answer; Delay makes it slow, Drop closes the
-// connection without an answer.
+// connection without an answer. AcceptThenDrop accepts the mail and then
+// closes the connection: the sender never learns that SendGrid has it.
 type Response struct {
-	Status int
-	Header map[string]string
-	Body   string
-	Delay  time.Duration
-	Drop   bool
+	Status         int
+	Header         map[string]string
+	Body           string
+	Delay          time.Duration
+	Drop           bool
+	AcceptThenDrop bool
 }
 
 // Server is the stand-in.
@@ -56,6 +60,16 @@ type Server struct {
 	fail     func(n int) *Response // optional: decides per request number
 	requests int
 	nextID   int
+	// noActivityAPI answers the Email Activity API with 403, as SendGrid
+	// does for an account without the add-on.
+	noActivityAPI bool
+}
+
+// WithoutActivityAPI makes the Email Activity API answer 403.
+func (s *Server) WithoutActivityAPI() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.noActivityAPI = true
 }
 
 // New starts a stand-in that accepts everything until told otherwise.
@@ -166,7 +180,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 				}
 			}
 		}
-		if scripted.Status != 0 {
+		if scripted.Status != 0 && !scripted.AcceptThenDrop {
 			for k, v := range scripted.Header {
 				w.Header().Set(k, v)
 			}
@@ -176,13 +190,17 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
-	if r.Method != http.MethodPost || r.URL.Path != "/v3/mail/send" {
-		http.Error(w, `{"errors":[{"message":"not found"}]}`, http.StatusNotFound)
-		return
-	}
 	key := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
 	if key == "" {
 		http.Error(w, `{"errors":[{"message":"authorization required"}]}`, http.StatusUnauthorized)
+		return
+	}
+	if r.Method == http.MethodGet && r.URL.Path == "/v3/messages" {
+		s.messages(w, r)
+		return
+	}
+	if r.Method != http.MethodPost || r.URL.Path != "/v3/mail/send" {
+		http.Error(w, `{"errors":[{"message":"not found"}]}`, http.StatusNotFound)
 		return
 	}
 	if readErr != nil {
@@ -212,8 +230,60 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	m.MessageID = fmt.Sprintf("fake-%06d", s.nextID)
 	s.mails = append(s.mails, m)
 	s.mu.Unlock()
+	if scripted != nil && scripted.AcceptThenDrop {
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				conn.Close()
+				return
+			}
+		}
+	}
 	w.Header().Set("X-Message-Id", m.MessageID)
 	w.WriteHeader(http.StatusAccepted)
+}
+
+// uniqueArg is one term of an Email Activity query: unique_args['k']="v".
+var uniqueArg = regexp.MustCompile(`unique_args\['([^']*)'\]\s*=\s*"((?:[^"\\]|\\.)*)"`)
+
+// messages answers SendGrid's Email Activity API (GET /v3/messages) for
+// queries that AND unique_args terms, the only kind the worker sends.
+func (s *Server) messages(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.noActivityAPI {
+		http.Error(w, `{"errors":[{"field":null,"message":"access forbidden"}]}`, http.StatusForbidden)
+		return
+	}
+	q := r.URL.Query().Get("query")
+	terms := uniqueArg.FindAllStringSubmatch(q, -1)
+	if len(terms) == 0 || len(terms) != strings.Count(q, "unique_args") {
+		http.Error(w, fmt.Sprintf(`{"errors":[{"message":%q}]}`, "unsupported query: "+q), http.StatusBadRequest)
+		return
+	}
+	type message struct {
+		MsgID   string `json:"msg_id"`
+		ToEmail string `json:"to_email"`
+		Subject string `json:"subject"`
+		Status  string `json:"status"`
+	}
+	out := struct {
+		Messages []message `json:"messages"`
+	}{Messages: []message{}}
+	for _, m := range s.mails {
+		match := true
+		for _, t := range terms {
+			v, err := strconv.Unquote(`"` + t[2] + `"`)
+			if err != nil || m.CustomArgs[t[1]] != v {
+				match = false
+				break
+			}
+		}
+		if match {
+			out.Messages = append(out.Messages, message{MsgID: m.MessageID + ".filter0001", ToEmail: m.To[0], Subject: m.Subject, Status: "delivered"})
+		}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(out)
 }
 
 // decode checks a request as SendGrid does, in the points the worker relies on.
