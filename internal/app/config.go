@@ -31,6 +31,10 @@ const (
 	// phase: visibility queries cost the Temporal server, and the counts
 	// change on a human scale (days), so every scrape need not ask.
 	DefaultMetricsInterval = 30 * time.Second
+	// DefaultStartupWait is how long a starting worker waits for PostgreSQL:
+	// long enough to ride out a database that starts beside it or restarts,
+	// short enough that a wrong DATABASE_URL is reported within a minute.
+	DefaultStartupWait = time.Minute
 )
 
 // Config is what the processes read from the environment.
@@ -46,6 +50,9 @@ type Config struct {
 	MetricsAddr string
 	// MetricsInterval is how often the rollout gauges are refreshed.
 	MetricsInterval time.Duration
+	// StartupWait is how long the worker retries an unreachable PostgreSQL
+	// at start before it gives up; zero gives up at once.
+	StartupWait time.Duration
 }
 
 // ConfigFromEnv reads the environment, with defaults for development.
@@ -58,6 +65,7 @@ func ConfigFromEnv() (Config, error) {
 		StaffEmail:      envOr("AMWAHT_STAFF_EMAIL", DefaultStaffEmail),
 		MetricsAddr:     DefaultMetricsAddr,
 		MetricsInterval: DefaultMetricsInterval,
+		StartupWait:     DefaultStartupWait,
 	}
 	// LookupEnv, not envOr: set but empty means "off", unset means the default.
 	if v, ok := os.LookupEnv("AMWAHT_METRICS_ADDR"); ok {
@@ -73,6 +81,13 @@ func ConfigFromEnv() (Config, error) {
 			return c, fmt.Errorf("AMWAHT_METRICS_INTERVAL=%q: expected a duration of at least 1s, such as 30s or 2m", v)
 		}
 		c.MetricsInterval = d
+	}
+	if v := strings.TrimSpace(os.Getenv("AMWAHT_STARTUP_WAIT")); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			return c, fmt.Errorf("AMWAHT_STARTUP_WAIT=%q: expected a duration such as 60s or 2m, or 0 to give up at once", v)
+		}
+		c.StartupWait = d
 	}
 	if v := os.Getenv("SENDGRID_SANDBOX"); v != "" {
 		b, err := strconv.ParseBool(v)

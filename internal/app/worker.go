@@ -48,7 +48,7 @@ func RunWorker(ctx context.Context, cfg Config, log *slog.Logger) (err error) {
 	}
 
 	health.SetState(StateStarting, "connecting to PostgreSQL")
-	db, err := OpenDB(ctx, cfg.DatabaseURL)
+	db, err := openDBWaiting(ctx, cfg.DatabaseURL, cfg.StartupWait, log)
 	if err != nil {
 		return err
 	}
@@ -175,4 +175,25 @@ func Register(w worker.Registry, acts *activities.Activities) {
 	w.RegisterWorkflow(workflows.RolloutWorkflow)
 	w.RegisterWorkflow(workflows.CohortWorkflow)
 	w.RegisterActivity(acts)
+}
+
+// openDBWaiting opens PostgreSQL, retrying for up to wait while it cannot
+// be reached: a worker started beside its database, or during a restart of
+// it, should come up rather than exit.
+func openDBWaiting(ctx context.Context, url string, wait time.Duration, log *slog.Logger) (*sqlx.DB, error) {
+	deadline := time.Now().Add(wait)
+	delay := 500 * time.Millisecond
+	for {
+		db, err := OpenDB(ctx, url)
+		if err == nil || !errors.Is(err, ErrUnreachable) || time.Now().Add(delay).After(deadline) {
+			return db, err
+		}
+		log.Warn("PostgreSQL not reachable yet; retrying", "in", delay, "gives_up_at", deadline.Format(time.RFC3339), "err", err)
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("waiting for PostgreSQL: %w", ctx.Err())
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, 5*time.Second)
+	}
 }
