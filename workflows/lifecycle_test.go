@@ -341,6 +341,20 @@ func TestPreparationRecordedDuringProducerCourse(t *testing.T) {
 	if state["recruitment"] != StepPending {
 		t.Errorf("recruitment with 2 of 12 enrolled: %q, want pending", state["recruitment"])
 	}
+	// The producer's task e-mail says the same: four settled, one to do.
+	tasks := h.sent("producer-tasks")
+	if len(tasks) != 1 {
+		t.Fatalf("producer-tasks sent %d times", len(tasks))
+	}
+	var open []string
+	for _, task := range tasks[0].Req.Data.Tasks {
+		if !task.Done {
+			open = append(open, task.Label)
+		}
+	}
+	if len(open) != 1 || !strings.HasPrefix(open[0], "Deelnemers werven") {
+		t.Errorf("tasks still asked of the producer: %q; want only the recruitment", open)
+	}
 	final := h.status()
 	if len(final.WaitingOn) != 0 || !final.DueAt.IsZero() {
 		t.Errorf("graduated rollout still waits on %v (due %v)", final.WaitingOn, final.DueAt)

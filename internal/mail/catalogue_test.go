@@ -212,3 +212,22 @@ func usedFields(t *testing.T, name string) map[string]bool {
 	}
 	return used
 }
+
+// A task recorded before the e-mail goes out reads as settled, without a
+// deadline; the others keep theirs.
+func TestProducerTasksMarksSettledTasks(t *testing.T) {
+	d := Example("producer-tasks")
+	d.Tasks[0].Done = true
+	m, err := Render("producer-tasks", d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, body := range []string{m.Text, m.HTML} {
+		if !strings.Contains(body, d.Tasks[0].Label+": al geregeld, dank u") {
+			t.Errorf("settled task not marked:\n%s", body)
+		}
+		if strings.Count(body, "uiterlijk") != len(d.Tasks)-1 {
+			t.Errorf("want %d deadlines, got %d:\n%s", len(d.Tasks)-1, strings.Count(body, "uiterlijk"), body)
+		}
+	}
+}

@@ -36,6 +36,9 @@ type Contact struct {
 type Task struct {
 	Label string    `json:"label"`
 	Due   time.Time `json:"due"`
+	// Done marks a task staff recorded before the e-mail went out (during
+	// the producer course): the producer sees it as settled, not as asked.
+	Done bool `json:"done,omitempty"`
 }
 
 // Session is a course meeting an e-mail announces.
