@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/converter"
 
 	"github.com/stichtingbmp/amwaht/internal/mail"
 	"github.com/stichtingbmp/amwaht/internal/municipality"
@@ -175,21 +177,52 @@ func parseCourse(s string) (workflows.Course, error) {
 	return "", usageErr("--course: %q is not a course: use producer or teacher", s)
 }
 
-// teacherDayHalfDays is how many half-days a teacher-course day has in a
-// built-in calendar (both share the brochure's shape). A wave defined in a
-// file is not known here and the rollout's status does not carry its days'
-// half-days, so rather than guess from the 2012 calendar (recording too few
-// half-days, silently), it asks for --half-days.
-func teacherDayHalfDays(waveName string, day int) (int, error) {
-	w, err := wave.Lookup(waveName, time.Now(), 0)
+// teacherDayHalfDays is how many half-days a teacher-course day has in the
+// rollout's calendar: the built-in waves' own, or, for a wave defined in a
+// file, the calendar the rollout was started with (its start event's input).
+func teacherDayHalfDays(e *env, ref rolloutRef, code string, day int) (int, error) {
+	w, err := wave.Lookup(ref.wave, time.Now(), 0)
 	if err != nil {
-		return 0, usageErr("--attended: the half-days of teacher course day %d are known here for the built-in waves (%s) only: for wave %q give them with --half-days N (each day's half-days are in its step in 'starter status')",
-			day, strings.Join(wave.Names(), ", "), waveName)
+		m, id, rerr := ref.resolve(code)
+		if rerr != nil {
+			return 0, rerr
+		}
+		in, rerr := startedWith(e, id)
+		if rerr != nil {
+			return 0, notFound(rerr, m, ref.wave, id)
+		}
+		w = in.Wave
 	}
 	if day < 1 || day > len(w.TeacherCourse) {
 		return 0, nil // the rollout answers which days there are
 	}
 	return w.TeacherCourse[day-1].HalfDays, nil
+}
+
+// startedWith reads what a rollout was started with, from the first event
+// of its history.
+func startedWith(e *env, id string) (workflows.RolloutInput, error) {
+	var in workflows.RolloutInput
+	c, err := e.client()
+	if err != nil {
+		return in, err
+	}
+	it := c.GetWorkflowHistory(e.ctx, id, "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	if !it.HasNext() {
+		return in, fmt.Errorf("rollout %s has no history", id)
+	}
+	ev, err := it.Next()
+	if err != nil {
+		return in, err
+	}
+	attrs := ev.GetWorkflowExecutionStartedEventAttributes()
+	if attrs == nil {
+		return in, fmt.Errorf("rollout %s: first event is %s, not the start", id, ev.GetEventType())
+	}
+	if err := converter.GetDefaultDataConverter().FromPayloads(attrs.GetInput(), &in); err != nil {
+		return in, fmt.Errorf("read the input of rollout %s: %w", id, err)
+	}
+	return in, nil
 }
 
 func newAttendance(e *env) *cobra.Command {
@@ -204,8 +237,8 @@ func newAttendance(e *env) *cobra.Command {
 --attended or --absent (a missed day stalls the rollout until a make-up is
 recorded). Teacher course: per teacher (--teacher T1), the half-days attended
 that day (--half-days N; --attended means all of the day's half-days, --absent
-none). For a wave defined in a file (starter start --wave-file), give the
-teacher course's half-days with --half-days N.`,
+none; for a wave defined in a file, the day's half-days come from the
+calendar the rollout was started with).`,
 		Example: `  starter attendance GM0344 --wave demo --course producer --day 1 --attended
   starter attendance GM0344 --wave demo --course teacher --day 2 --teacher T1 --half-days 1`,
 		Args: cobra.ExactArgs(1),
@@ -244,7 +277,7 @@ teacher course's half-days with --half-days N.`,
 					}
 					a.HalfDays = halfDays
 				case attended:
-					if a.HalfDays, err = teacherDayHalfDays(ref.wave, day); err != nil {
+					if a.HalfDays, err = teacherDayHalfDays(e, ref, args[0], day); err != nil {
 						return err
 					}
 				}

@@ -135,19 +135,16 @@ func TestStartWaveFlags(t *testing.T) {
 	}
 }
 
-func TestAttendedNeedsHalfDaysOnFileWaves(t *testing.T) {
+// On a file wave, --attended reads the day's half-days from the rollout
+// itself, so every form of teacher attendance goes on to Temporal.
+func TestTeacherAttendanceOnFileWavesAsksTheRollout(t *testing.T) {
 	args := []string{"attendance", "GM0344", "--course", "teacher", "--day", "2", "--teacher", "T1"}
-	code, _, errOut := runNoServer(t, append(args, "--wave", "2013", "--attended")...)
-	if code != ExitUsage || !strings.Contains(errOut, `for wave "2013" give them with --half-days N`) {
-		t.Errorf("--attended on a file wave: exit %d, %s", code, errOut)
-	}
-	// With --half-days, or on a built-in wave, the action goes on to Temporal.
-	for _, extra := range [][]string{{"--wave", "2013", "--half-days", "2"}, {"--wave", "2012", "--attended"}} {
+	for _, extra := range [][]string{{"--wave", "2013", "--attended"}, {"--wave", "2013", "--half-days", "2"}, {"--wave", "2012", "--attended"}} {
 		if code, _, errOut := runNoServer(t, append(args, extra...)...); code != ExitUnreachable {
 			t.Errorf("%v: exit %d, %s", extra, code, errOut)
 		}
 	}
-	if n, err := teacherDayHalfDays("demo", 3); n != 2 || err != nil {
+	if n, err := teacherDayHalfDays(nil, rolloutRef{wave: "demo"}, "GM0344", 3); n != 2 || err != nil {
 		t.Errorf("demo day 3: %d half-days, %v", n, err)
 	}
 }

@@ -143,8 +143,19 @@ func TestStaffCLI(t *testing.T) {
 		if st.Wave != "e2e-file" || st.Phase != workflows.PhaseApplication || st.MinimumGroup != 10 || len(st.Steps) == 0 || day(30) != st.Steps[0].Due.In(wave.Amsterdam).Format("2006-01-02") {
 			t.Errorf("status of a file-wave rollout: %+v", st)
 		}
+		// --attended on a file wave takes the day's half-days from the calendar
+		// the rollout was started with: the action reaches the rollout (whose
+		// validator answers), and a rollout never started is named as such.
+		code, _, errOut := run(t, "attendance", "GM0150", "--wave", "e2e-file", "--course", "teacher", "--day", "1", "--teacher", "T1", "--attended")
+		if code != cli.ExitRejected || !strings.Contains(errOut, `no teacher "T1" was put forward`) {
+			t.Errorf("teacher attendance on a file wave: exit %d\n%s", code, errOut)
+		}
+		code, _, errOut = run(t, "attendance", "GM0151", "--wave", "e2e-file", "--course", "teacher", "--day", "1", "--teacher", "T1", "--attended")
+		if code != cli.ExitNotFound {
+			t.Errorf("teacher attendance on a rollout never started: exit %d\n%s", code, errOut)
+		}
 		bad := file("wave-bad.json", `{"name": "2012", "opens": "2013-01-14", "pemium": 1}`)
-		code, _, errOut := run(t, "start", "--municipality", "GM0150", "--wave-file", bad, "--contact-email", "x@y.nl")
+		code, _, errOut = run(t, "start", "--municipality", "GM0150", "--wave-file", bad, "--contact-email", "x@y.nl")
 		if code != cli.ExitUsage || !strings.Contains(errOut, "pemium") || !strings.Contains(errOut, "opens") {
 			t.Errorf("start with a bad wave file: exit %d\n%s", code, errOut)
 		}
