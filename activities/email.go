@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -142,7 +143,7 @@ func (a *Activities) SendEmail(ctx context.Context, req EmailRequest) (EmailResu
 		CustomArgs: map[string]string{"workflow_id": req.WorkflowID, "step": req.Step, "template": req.Template, "occurrence": fmt.Sprint(req.Occurrence)},
 	}
 	if c.Unknown {
-		id, found, err := a.findSent(ctx, env)
+		id, found, err := a.findSent(ctx, env, log)
 		switch {
 		case err != nil:
 			log.Warn("could not ask SendGrid whether an earlier attempt's e-mail was accepted", "err", err)
@@ -270,14 +271,14 @@ func (a *Activities) claimEmail(ctx context.Context, req EmailRequest, to Recipi
 
 // findSent asks the Sender whether it accepted the e-mail. A Sender that
 // cannot say counts as "not found": the e-mail goes again.
-func (a *Activities) findSent(ctx context.Context, env mail.Envelope) (string, bool, error) {
+func (a *Activities) findSent(ctx context.Context, env mail.Envelope, log *slog.Logger) (string, bool, error) {
 	f, ok := a.Sender.(Finder)
 	if !ok {
 		return "", false, nil
 	}
 	id, found, err := f.Find(ctx, env.CustomArgs)
 	if errors.Is(err, mail.ErrLookupUnavailable) {
-		a.logger().Warn("SendGrid cannot say whether it has the e-mail; sending again may duplicate it", "err", err)
+		log.Warn("SendGrid cannot say whether it has the e-mail; sending again may duplicate it", "err", err)
 		return "", false, nil
 	}
 	return id, found, err

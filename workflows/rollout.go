@@ -236,14 +236,14 @@ func (r *rollout) preparation(ctx workflow.Context) *track {
 	}
 
 	d := r.producerData()
-	// Tasks recorded during the producer course show as settled. Only the
-	// e-mail's input changes, which replay does not compare.
+	// Steps done above (recorded during the producer course) show as
+	// settled. Only the e-mail's input changes, which replay does not compare.
 	d.Tasks = []mail.Task{
-		{Label: "Financiering rond (begroting " + mail.Euro(w.Budget()) + ")", Due: funding.Due, Done: r.fundingSecured()},
-		{Label: "Docent(en) aanmelden", Due: teacher.Due, Done: r.hasTeacher()},
-		{Label: fmt.Sprintf("Deelnemers werven (minimaal %d, gepland %d)", w.MinimumGroup, w.PlannedGroup), Due: recruitment.Due, Done: r.groupLargeEnough()},
-		{Label: "Leslocatie regelen", Due: location.Due, Done: r.hasLocation()},
-		{Label: "Stageplekken regelen", Due: internships.Due, Done: r.hasInternships()},
+		{Label: "Financiering rond (begroting " + mail.Euro(w.Budget()) + ")", Due: funding.Due, Done: funding.State == StepDone},
+		{Label: "Docent(en) aanmelden", Due: teacher.Due, Done: teacher.State == StepDone},
+		{Label: fmt.Sprintf("Deelnemers werven (minimaal %d, gepland %d)", w.MinimumGroup, w.PlannedGroup), Due: recruitment.Due, Done: recruitment.State == StepDone},
+		{Label: "Leslocatie regelen", Due: location.Due, Done: location.State == StepDone},
+		{Label: "Stageplekken regelen", Due: internships.Due, Done: internships.State == StepDone},
 	}
 	d.BudgetCents, d.GroupSize, d.AmountCents = w.Budget(), w.PlannedGroup, w.CostPerParticipantCents
 	r.email(ctx, "producer-tasks", "preparation", r.producerRecipient(), d)
