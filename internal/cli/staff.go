@@ -200,7 +200,9 @@ func teacherDayHalfDays(e *env, ref rolloutRef, code string, day int) (int, erro
 }
 
 // startedWith reads what a rollout was started with, from the first event
-// of its history.
+// of its history. Through the SDK's iterator, which knows the client's
+// namespace (a profile may set it), at the cost of a first page of events:
+// this runs once per teacher attendance on a file wave.
 func startedWith(e *env, id string) (workflows.RolloutInput, error) {
 	var in workflows.RolloutInput
 	c, err := e.client()
