@@ -20,7 +20,8 @@ const RoleStaff = "staff"
 
 // Recipient is whom an e-mail goes to.
 type Recipient struct {
-	Role  string `json:"role"` // municipality, producer, teacher, staff
+	Role  string `json:"role"`          // municipality, producer, teacher, staff
+	Ref   string `json:"ref,omitempty"` // a teacher's ID
 	Name  string `json:"name,omitempty"`
 	Email string `json:"email,omitempty"`
 }

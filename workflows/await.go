@@ -8,14 +8,15 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/stichtingbmp/amwaht/activities"
-	"github.com/stichtingbmp/amwaht/internal/mail"
+	"github.com/stichtingbmp/amwaht/internal/plan"
+	"github.com/stichtingbmp/amwaht/internal/rollout"
 )
 
 // errCancelled ends a wait because staff cancelled the rollout.
 var errCancelled = errors.New("rollout cancelled")
 
 // sleepUntil waits until t, or until wake holds. It reports whether wake ended it.
-func (r *rollout) sleepUntil(ctx workflow.Context, t time.Time, summary string, wake func() bool) (bool, error) {
+func (r *state) sleepUntil(ctx workflow.Context, t time.Time, summary string, wake func() bool) (bool, error) {
 	d := t.Sub(workflow.Now(ctx))
 	if d <= 0 {
 		return wake(), nil
@@ -26,102 +27,117 @@ func (r *rollout) sleepUntil(ctx workflow.Context, t time.Time, summary string, 
 	}, wake)
 }
 
-// await is how every step is waited on: a reminder to the party that must
-// act before the due date, then, when the date passes, the step turns overdue
-// (stalled), the party is told and BMP staff get one escalation. An extension
-// of the due date clears the stall and starts over. It returns when done()
-// holds, or errCancelled.
-func (r *rollout) await(ctx workflow.Context, s *Step, to func() activities.Recipient, remind bool, done func() bool) error {
+func (r *state) isCancelled() bool { return r.cancelled != nil }
+
+// await is how every line is waited on: a reminder to the parties that
+// must act, remind before the due date; then, when the date passes, the
+// line turns overdue (stalled), the parties are told and BMP staff get one
+// escalation. An extension of the due date clears the stall and starts
+// over. It returns when met holds, or errCancelled.
+func (r *state) await(ctx workflow.Context, l *rollout.Step, remind time.Duration, met func() bool) error {
 	for {
-		if done() {
+		if met() {
 			return nil
 		}
 		if r.cancelled != nil {
 			return errCancelled
 		}
-		due := s.Due
-		moved := func() bool { return done() || r.cancelled != nil || !s.Due.Equal(due) }
-		lead := r.in.Wave.ReminderLead
-		if remindAt := due.Add(-lead); remind && lead > 0 && !r.reminded[s.Name] && workflow.Now(ctx).Before(remindAt) {
-			if woke, err := r.sleepUntil(ctx, remindAt, "reminder: "+s.Label, moved); err != nil || woke {
+		due := l.Due
+		moved := func() bool { return met() || r.cancelled != nil || !l.Due.Equal(due) }
+		if remindAt := due.Add(-remind); remind > 0 && !r.reminded[l.Name] && workflow.Now(ctx).Before(remindAt) {
+			if woke, err := r.sleepUntil(ctx, remindAt, "reminder: "+l.Name, moved); err != nil || woke {
 				if err != nil {
 					return err
 				}
 				continue
 			}
-			r.reminded[s.Name] = true
-			r.email(ctx, "step-reminder", s.Name, to(), r.stepData(s))
+			r.reminded[l.Name] = true
+			for _, to := range r.recipients(l.Party) {
+				r.email(ctx, "step-reminder", mailStep(l.Name, to), to, r.lineData(l))
+			}
 			continue
 		}
-		if woke, err := r.sleepUntil(ctx, due, "due: "+s.Label, moved); err != nil || woke {
+		if woke, err := r.sleepUntil(ctx, due, "due: "+l.Name, moved); err != nil || woke {
 			if err != nil {
 				return err
 			}
 			continue
 		}
-		r.stall(ctx, s, to())
+		r.stall(ctx, l)
 		if err := workflow.Await(ctx, moved); err != nil {
 			return err
 		}
-		if !s.Due.Equal(due) {
-			r.unstall(ctx, s)
-			r.reminded[s.Name] = false
+		if !l.Due.Equal(due) {
+			r.unstall(ctx, l)
+			r.reminded[l.Name] = false
 		}
 	}
 }
 
-// stall marks a step overdue and tells the party and BMP staff once.
-func (r *rollout) stall(ctx workflow.Context, s *Step, to activities.Recipient) {
-	if s.State == StepOverdue {
+// stall marks a line overdue and tells its parties and BMP staff once.
+func (r *state) stall(ctx workflow.Context, l *rollout.Step) {
+	if l.State == plan.StateOverdue {
 		return
 	}
-	s.State = StepOverdue
-	if s.Problem != "" {
+	l.State = plan.StateOverdue
+	if !l.Problem.IsZero() {
 		// Already stalled by a problem, and staff were told then.
 		r.publish(ctx)
 		return
 	}
-	s.StalledSince = workflow.Now(ctx)
+	l.StalledSince = workflow.Now(ctx)
 	r.publish(ctx)
-	d := r.stepData(s)
-	if to.Role != activities.RoleStaff {
-		r.email(ctx, "step-overdue", s.Name, to, d)
+	if l.Party != plan.PartyStaff {
+		for _, to := range r.recipients(l.Party) {
+			r.email(ctx, "step-overdue", mailStep(l.Name, to), to, r.lineData(l))
+		}
 	}
-	r.escalate(ctx, s)
+	r.escalate(ctx, l)
 }
 
-// escalate tells BMP staff that a step is stalled.
-func (r *rollout) escalate(ctx workflow.Context, s *Step) {
-	d := r.stepData(s)
-	d.Since = s.StalledSince
+// problem stalls a line for a reason other than its date (a missed course
+// day, an undeliverable e-mail); staff are told once.
+func (r *state) problem(ctx workflow.Context, l *rollout.Step, why plan.Text) {
+	first := l.Problem.IsZero() && l.StalledSince.IsZero()
+	l.Problem = why
+	if l.StalledSince.IsZero() {
+		l.StalledSince = workflow.Now(ctx)
+	}
+	r.publish(ctx)
+	if first {
+		r.escalate(ctx, l)
+	}
+}
+
+// escalate tells BMP staff that a line is stalled.
+func (r *state) escalate(ctx workflow.Context, l *rollout.Step) {
+	d := r.lineData(l)
+	d.Since = l.StalledSince
 	if d.Since.IsZero() {
 		d.Since = workflow.Now(ctx)
 	}
-	d.Reason = s.Problem
-	r.email(ctx, "step-escalation", s.Name, staff, d)
+	d.Reason = l.Problem.In(plan.NL)
+	r.email(ctx, "step-escalation", l.Name, staff, d)
 }
 
-func (r *rollout) unstall(ctx workflow.Context, s *Step) {
-	if s.State == StepOverdue {
-		s.State = StepPending
+func (r *state) unstall(ctx workflow.Context, l *rollout.Step) {
+	if l.State == plan.StateOverdue {
+		l.State = plan.StatePending
 	}
-	s.StalledSince = time.Time{}
+	l.StalledSince = time.Time{}
 	r.publish(ctx)
 }
 
-func (r *rollout) stepData(s *Step) mail.Data {
-	d := r.data()
-	d.Step = s.Name
-	d.StepLabel = dutchLabel(s)
-	d.Due = s.Due
-	d.Party = string(s.Party)
-	if r.producer != nil {
-		d.Organisation = r.producer.Organisation
+// mailStep is the outbox step of an e-mail about a line: per teacher when
+// the teachers are many.
+func mailStep(line string, to activities.Recipient) string {
+	if to.Role == string(plan.PartyTeacher) && to.Ref != "" {
+		return line + "/" + to.Ref
 	}
-	return d
+	return line
 }
 
-// track runs waits side by side (the preparation's parallel tracks) and
+// track runs waits side by side (a phase's tracks, a course's days) and
 // returns when all are over.
 type track struct {
 	wg  workflow.WaitGroup
@@ -143,7 +159,7 @@ func (t *track) Go(ctx workflow.Context, f func(ctx workflow.Context) error) {
 func (t *track) Wait(ctx workflow.Context) error {
 	t.wg.Wait(ctx)
 	if t.err != nil {
-		return fmt.Errorf("preparation: %w", t.err)
+		return fmt.Errorf("track: %w", t.err)
 	}
 	return nil
 }

@@ -1,235 +1,246 @@
 package workflows
 
 import (
-	"errors"
 	"fmt"
-	"time"
+	"slices"
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/stichtingbmp/amwaht/activities"
+	"github.com/stichtingbmp/amwaht/internal/plan"
+	"github.com/stichtingbmp/amwaht/internal/rollout"
 	"github.com/stichtingbmp/amwaht/internal/wave"
 )
 
-// SignalInternships tells a running cohort that internship places are arranged.
-const SignalInternships = "internships"
-
-// Cohort phases.
-const (
-	PhaseGraduation Phase = "graduation"
-)
-
-// CohortInput starts a cohort (the ten-month training) for a rollout.
-type CohortInput struct {
-	RolloutID    string        `json:"rolloutId"`
-	Municipality Municipality  `json:"municipality"`
-	Wave         wave.Calendar `json:"wave"`
-	Start        time.Time     `json:"start"`
-	Producer     Producer      `json:"producer"`
-	Participants int           `json:"participants"`
-	Internships  bool          `json:"internships"`
+// cohortState is a cohort workflow's own state beside the ledger.
+type cohortState struct {
+	in         rollout.CohortInput
+	phase      plan.CohortPhase
+	done       []string // the rollout's steps done that a module may need
+	reports    map[int]plan.ProgressReport
+	requested  int // months whose report was requested
+	peerGroups int
+	dropOuts   int
+	graduates  *plan.Graduation
 }
 
-// CohortResult is how the cohort ended.
-type CohortResult struct {
-	Graduates  int `json:"graduates"`
-	PeerGroups int `json:"peerGroups"`
-	DropOuts   int `json:"dropOuts"`
-}
-
-// CohortWorkflowID names a rollout's cohort.
-func CohortWorkflowID(rolloutID string) string { return rolloutID + "-cohort" }
-
-// CohortWorkflow runs the training: three modules then the practicum, with
-// the producer's monthly progress report, then graduation.
-func CohortWorkflow(ctx workflow.Context, in CohortInput) (CohortResult, error) {
-	r := newRollout(ctx, RolloutInput{Municipality: in.Municipality, Wave: in.Wave})
-	r.producer = &in.Producer
-	r.phase = Phase(in.Wave.Modules[0].Name)
-	c := &cohort{r: r, in: in, reports: map[int]ProgressReport{}, internships: in.Internships}
-	if err := c.handle(ctx); err != nil {
-		return CohortResult{}, err
+func (c *cohortState) fill(st *rollout.Status) {
+	st.Cohort = true
+	st.CohortPhase = c.phase
+	st.Participants = c.in.Participants
+	st.PeerGroups, st.DropOuts = c.peerGroups, c.dropOuts
+	st.CohortID, st.StartedAt = "", c.in.Start
+	if c.graduates != nil {
+		st.Graduates = c.graduates.Count
 	}
-	w := in.Wave
+}
 
-	// Monthly progress reports run beside the modules.
+// CohortWorkflow runs the training by the cohort's part of the plan: its
+// modules then the practicum (which waits for the internship places), the
+// producer's monthly progress reports beside them, then graduation.
+func CohortWorkflow(ctx workflow.Context, in rollout.CohortInput) (rollout.CohortResult, error) {
+	r := &state{
+		in: rollout.Input{Municipality: in.Municipality, Wave: in.Wave},
+		id: workflow.GetInfo(ctx).WorkflowExecution.ID, phase: plan.PhaseCohort,
+		sent: map[string]int{}, reminded: map[string]bool{}, producer: &in.Producer, start: in.Start, startedAt: in.Start,
+	}
+	c := &cohortState{in: in, done: in.Done, reports: map[int]plan.ProgressReport{}}
+	r.cohort = c
+	shift := in.Start.Sub(in.Wave.IntendedStart())
+	for _, ps := range in.Wave.Steps {
+		if ps.Phase == plan.PhaseCohort && ps.Kind != plan.KindCohort {
+			r.addStep(ps, shift)
+		}
+	}
+	if err := r.register(ctx, plan.ToCohort); err != nil {
+		return rollout.CohortResult{}, err
+	}
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		ch := workflow.GetSignalChannel(ctx, rollout.SignalStepDone)
+		for {
+			var id string
+			ch.Receive(ctx, &id)
+			c.done = append(c.done, id)
+		}
+	})
+
 	reports := newTrack(ctx)
-	end := in.Start.Add(w.CohortLength())
-	reports.Go(ctx, func(ctx workflow.Context) error { return c.progressReports(ctx, end) })
-
-	at := in.Start
-	for i, m := range w.Modules {
-		r.phase = Phase(fmt.Sprintf("module-%d", i+1))
-		if m.Practicum {
-			r.phase = "practicum"
-			if !c.internships {
-				s := r.open(ctx, "internships", "internship places for the practicum", PartyProducer, at)
-				if err := r.await(ctx, s, r.producerRecipient, false, func() bool { return c.internships }); err != nil {
-					return CohortResult{}, err
-				}
-			}
-		}
-		r.publish(ctx)
-		d := r.producerData()
-		d.StepLabel = m.Name
-		d.Due = at.Add(m.Length)
-		template := "module-start"
-		if m.Practicum {
-			template = "practicum-start"
-		}
-		r.email(ctx, template, string(r.phase), r.producerRecipient(), d)
-		at = maxTime(at.Add(m.Length), workflow.Now(ctx))
-		if _, err := r.sleepUntil(ctx, at, m.Name+" ends", func() bool { return false }); err != nil {
-			return CohortResult{}, err
+	for _, s := range r.ofKind(plan.KindReports) {
+		reports.Go(ctx, func(ctx workflow.Context) error { return r.progressReports(ctx, s) })
+	}
+	for _, s := range r.ofKind(plan.KindModule) {
+		if err := r.module(ctx, s); err != nil {
+			return rollout.CohortResult{}, err
 		}
 	}
-
 	// Graduation: staff record how many graduated.
-	r.phase = PhaseGraduation
-	s := r.open(ctx, "graduates", "graduates recorded", PartyStaff, at.Add(w.GraduationGrace))
-	if err := r.await(ctx, s, staffTo, false, func() bool { return c.graduates != nil }); err != nil {
-		return CohortResult{}, err
+	c.phase = plan.CohortGraduation
+	for _, s := range r.ofKind(plan.KindGraduation) {
+		l := s.firstLine()
+		r.open(ctx, l)
+		if err := r.await(ctx, l, s.Remind, func() bool { return c.graduates != nil }); err != nil {
+			return rollout.CohortResult{}, err
+		}
 	}
 	if err := reports.Wait(ctx); err != nil {
-		return CohortResult{}, err
+		return rollout.CohortResult{}, err
 	}
-	res := CohortResult{Graduates: c.graduates.Count, PeerGroups: c.peerGroups, DropOuts: c.dropOuts}
-	_, err := r.finish(ctx, OutcomeGraduated)
+	res := rollout.CohortResult{Graduates: c.graduates.Count, PeerGroups: c.peerGroups, DropOuts: c.dropOuts}
+	_, err := r.finish(ctx, plan.OutcomeGraduated)
 	return res, err
 }
 
-// cohort is the cohort workflow's own state beside the shared step ledger.
-type cohort struct {
-	r           *rollout
-	in          CohortInput
-	reports     map[int]ProgressReport
-	requested   int // months whose report was requested
-	peerGroups  int
-	dropOuts    int
-	graduates   *Graduation
-	internships bool
+// module runs one module or the practicum until its end; the practicum
+// first waits for the step it needs (the internship places).
+func (r *state) module(ctx workflow.Context, s *step) error {
+	c := r.cohort
+	c.phase = plan.CohortPhase(s.ID)
+	l := s.firstLine()
+	begins := l.Due.Add(-s.Length)
+	if s.Needs != "" && !slices.Contains(c.done, s.Needs) {
+		wait := r.addLine(ctx, s.Needs, plan.F("%s vóór het %s", "%s before the %s", neededLabel(r.in.Wave, s.Needs), s.Label), plan.PartyProducer, begins)
+		if err := r.await(ctx, wait, 0, func() bool { return slices.Contains(c.done, s.Needs) }); err != nil {
+			return err
+		}
+		r.done(ctx, wait, nil, plan.T("geregeld", "arranged"))
+	}
+	r.open(ctx, l)
+	template := "module-start"
+	if s.Practicum {
+		template = "practicum-start"
+	}
+	d := r.dataFor(r.producerRecipient())
+	d.StepLabel = s.Label.In(plan.NL)
+	d.Due = l.Due
+	r.email(ctx, template, s.ID, r.producerRecipient(), d)
+	// A practicum that had to wait keeps its full length.
+	l.Due = maxTime(l.Due, workflow.Now(ctx).Add(s.Length))
+	if _, err := r.sleepUntil(ctx, l.Due, s.ID+" ends", func() bool { return false }); err != nil {
+		return err
+	}
+	r.done(ctx, l, nil, plan.T("afgerond", "finished"))
+	return nil
 }
 
-func (c *cohort) progressReports(ctx workflow.Context, end time.Time) error {
-	r, w := c.r, c.in.Wave
-	for m := 1; ; m++ {
-		at := c.in.Start.Add(time.Duration(m) * w.ReportEvery)
-		if at.After(end) {
-			return nil
-		}
-		if _, err := r.sleepUntil(ctx, at, fmt.Sprintf("progress report %d", m), func() bool { return false }); err != nil {
+func neededLabel(w wave.Calendar, id string) plan.Text {
+	if s := plan.Find(w.Steps, id); s != nil {
+		return s.Label
+	}
+	return plan.T(id, id)
+}
+
+// progressReports asks the producer for a report every month, each due a
+// grace later.
+func (r *state) progressReports(ctx workflow.Context, s *step) error {
+	c := r.cohort
+	for m := 1; m <= len(s.lines); m++ {
+		l := s.lines[m-1]
+		if _, err := r.sleepUntil(ctx, l.Due.Add(-s.Grace), l.Name, func() bool { return false }); err != nil {
 			return err
 		}
 		c.requested = m
-		s := r.open(ctx, fmt.Sprintf("progress-%d", m), fmt.Sprintf("progress report month %d", m), PartyProducer, at.Add(w.ReportGrace))
-		d := r.producerData()
-		d.Due = s.Due
-		d.StepLabel = s.Label
-		r.email(ctx, "progress-report-request", s.Name, r.producerRecipient(), d)
+		r.open(ctx, l)
+		d := r.lineData(l)
+		d.RecipientName = r.producer.ContactName
+		r.email(ctx, "progress-report-request", l.Name, r.producerRecipient(), d)
 		month := m
 		workflow.Go(ctx, func(ctx workflow.Context) {
-			_ = r.await(ctx, s, r.producerRecipient, false, func() bool { _, ok := c.reports[month]; return ok })
+			_ = r.await(ctx, l, 0, func() bool { _, ok := c.reports[month]; return ok })
 		})
 	}
+	return nil
 }
 
-func (c *cohort) handle(ctx workflow.Context) error {
-	r := c.r
-	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (Status, error) { return r.status(), nil }); err != nil {
-		return err
-	}
-	workflow.Go(ctx, func(ctx workflow.Context) {
-		ch := workflow.GetSignalChannel(ctx, SignalInternships)
-		for {
-			ch.Receive(ctx, nil)
-			c.internships = true
+func progressReport(ctx workflow.Context, r *state) error {
+	c := r.cohort
+	return on(ctx, r, plan.ActProgress, func(ctx workflow.Context, _ plan.Actor, p plan.ProgressReport) plan.Problems {
+		switch _, done := c.reports[p.Month]; {
+		case c.requested == 0:
+			return plan.RejectedField("month", "er is nog geen rapportage gevraagd: de eerste is een maand na de start", "no progress report has been requested yet: the first is due a month after the start")
+		case p.Month > c.requested:
+			return plan.RejectedField("month", "maand %d: rapportages zijn gevraagd voor maand 1 tot %d", "month %d: reports were requested for months 1 to %d", p.Month, c.requested)
+		case done:
+			return plan.RejectedField("month", "de rapportage van maand %d is al vastgelegd", "the report for month %d was already recorded", p.Month)
+		case p.Active+p.DropOuts > c.in.Participants+5:
+			return plan.RejectedField("active", "de aantallen kloppen niet: %d actief en %d uitgevallen bij %d ingeschreven", "counts do not add up: %d active and %d drop-outs for %d enrolled", p.Active, p.DropOuts, c.in.Participants)
 		}
-	})
-	if err := r.extendHandler(ctx); err != nil {
-		return err
-	}
-	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateProgress, func(ctx workflow.Context, p ProgressReport) (Status, error) {
+		return nil
+	}, func(ctx workflow.Context, actor plan.Actor, p plan.ProgressReport) {
 		c.reports[p.Month] = p
 		c.dropOuts += p.DropOuts
-		if s := r.step(fmt.Sprintf("progress-%d", p.Month)); s != nil {
-			r.done(ctx, s, fmt.Sprintf("report: %d active, %d drop-outs", p.Active, p.DropOuts))
+		if l := r.line(fmt.Sprintf("%s-%d", wave.StepProgress, p.Month)); l != nil {
+			r.done(ctx, l, &actor, plan.F("rapportage: %d actief, %d uitgevallen", "report: %d active, %d drop-outs", p.Active, p.DropOuts))
 		}
-		r.publish(ctx)
-		return r.status(), nil
-	}, workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, p ProgressReport) error {
-		if p.Month < 1 || p.Month > c.requested {
-			if c.requested == 0 {
-				return errors.New("no progress report has been requested yet: the first is due a month after the start")
-			}
-			return fmt.Errorf("month %d: reports were requested for months 1 to %d", p.Month, c.requested)
-		}
-		if _, ok := c.reports[p.Month]; ok {
-			return fmt.Errorf("the report for month %d was already recorded", p.Month)
-		}
-		if p.Active < 0 || p.DropOuts < 0 || p.Active+p.DropOuts > c.in.Participants+5 {
-			return fmt.Errorf("counts do not add up: %d active and %d drop-outs for %d enrolled", p.Active, p.DropOuts, c.in.Participants)
-		}
-		return nil
-	}}); err != nil {
-		return err
-	}
-	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdatePeerGroup, func(ctx workflow.Context, g PeerGroup) (Status, error) {
-		c.peerGroups += g.Count
-		r.publish(ctx)
-		return r.status(), nil
-	}, workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, g PeerGroup) error {
-		if r.phase != "practicum" && r.phase != PhaseGraduation {
-			return fmt.Errorf("peer-support groups are started in the practicum; the cohort is in %s", r.phase)
-		}
-		if g.Count < 1 || g.Count > 50 {
-			return errors.New("count must be 1 to 50")
-		}
-		return nil
-	}}); err != nil {
-		return err
-	}
-	return workflow.SetUpdateHandlerWithOptions(ctx, UpdateGraduates, func(ctx workflow.Context, g Graduation) (Status, error) {
-		c.graduates = &g
-		r.done(ctx, r.step("graduates"), fmt.Sprintf("%d graduated", g.Count))
-		r.publish(ctx)
-		return r.status(), nil
-	}, workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, g Graduation) error {
-		if r.phase != PhaseGraduation {
-			return fmt.Errorf("graduates are recorded when the cohort has ended; it is in %s", r.phase)
-		}
-		if c.graduates != nil {
-			return errors.New("graduates were already recorded")
-		}
-		if g.Count < 0 || g.Count > c.in.Participants {
-			return fmt.Errorf("%d graduates for %d participants enrolled", g.Count, c.in.Participants)
-		}
-		return nil
-	}})
+	})
 }
 
-// runCohort starts the cohort as a child workflow and waits for it, or for a
-// cancellation, which it passes on.
-func (r *rollout) runCohort(ctx workflow.Context) (CohortResult, error) {
-	id := CohortWorkflowID(r.id)
+func peerGroup(ctx workflow.Context, r *state) error {
+	c := r.cohort
+	return on(ctx, r, plan.ActPeerGroup, func(ctx workflow.Context, _ plan.Actor, g plan.PeerGroup) plan.Problems {
+		if c.phase != "practicum" && c.phase != plan.CohortGraduation {
+			return plan.Rejected("lotgenotengroepen starten in het praktijkdeel; de opleiding is in: %s", "peer-support groups are started in the practicum; the cohort is in %s", c.phase.Label())
+		}
+		return nil
+	}, func(ctx workflow.Context, actor plan.Actor, g plan.PeerGroup) {
+		c.peerGroups += g.Count
+		if l := r.line("practicum"); l != nil {
+			r.record(ctx, l, &actor, plan.F("%d lotgenotengroepen gestart (totaal %d)", "%d peer-support groups started (total %d)", g.Count, c.peerGroups))
+		}
+	})
+}
+
+func graduates(ctx workflow.Context, r *state) error {
+	c := r.cohort
+	return on(ctx, r, plan.ActGraduates, func(ctx workflow.Context, _ plan.Actor, g plan.Graduation) plan.Problems {
+		switch {
+		case c.phase != plan.CohortGraduation:
+			return plan.Rejected("geslaagden worden vastgelegd als de opleiding voorbij is; die is in: %s", "graduates are recorded when the cohort has ended; it is in %s", c.phase.Label())
+		case c.graduates != nil:
+			return plan.Rejected("de geslaagden zijn al vastgelegd", "graduates were already recorded")
+		case g.Count > c.in.Participants:
+			return plan.RejectedField("count", "%d geslaagden bij %d ingeschreven deelnemers", "%d graduates for %d participants enrolled", g.Count, c.in.Participants)
+		}
+		return nil
+	}, func(ctx workflow.Context, actor plan.Actor, g plan.Graduation) {
+		c.graduates = &g
+		for _, s := range r.ofKind(plan.KindGraduation) {
+			r.done(ctx, s.firstLine(), &actor, plan.F("%d geslaagd", "%d graduated", g.Count))
+		}
+	})
+}
+
+// runCohort starts the cohort as a child workflow and waits for it, or for
+// a cancellation, which it passes on.
+func (r *state) runCohort(ctx workflow.Context) (rollout.CohortResult, error) {
+	id := rollout.CohortWorkflowID(r.id)
 	cctx, cancelCohort := workflow.WithCancel(ctx)
 	cctx = workflow.WithChildOptions(cctx, workflow.ChildWorkflowOptions{
 		WorkflowID:    id,
 		StaticSummary: fmt.Sprintf("%s (%s) · wave %s · cohort", r.in.Municipality.Name, r.in.Municipality.Code, r.in.Wave.Name),
 		TypedSearchAttributes: temporal.NewSearchAttributes(
-			AttrMunicipality.ValueSet(r.in.Municipality.Code),
-			AttrWave.ValueSet(r.in.Wave.Name),
+			rollout.AttrMunicipality.ValueSet(r.in.Municipality.Code),
+			rollout.AttrWave.ValueSet(r.in.Wave.Name),
 		),
 	})
-	r.cohortRun = workflow.ExecuteChildWorkflow(cctx, CohortWorkflow, CohortInput{
+	var done []string
+	for _, s := range r.steps {
+		if r.met(s) {
+			done = append(done, s.ID)
+		}
+	}
+	r.cohortRun = workflow.ExecuteChildWorkflow(cctx, rollout.CohortWorkflowType, rollout.CohortInput{
 		RolloutID: r.id, Municipality: r.in.Municipality, Wave: r.in.Wave, Start: r.startedAt,
-		Producer: *r.producer, Participants: len(r.participants), Internships: r.internships != nil,
+		Producer: *r.producer, Participants: len(r.participants), Done: done,
 	})
 	if err := r.cohortRun.GetChildWorkflowExecution().Get(ctx, nil); err != nil {
-		return CohortResult{}, fmt.Errorf("start cohort: %w", err)
+		return rollout.CohortResult{}, fmt.Errorf("start cohort: %w", err)
 	}
 	r.cohortID = id
-	s := r.open(ctx, "cohort", "cohort runs to graduation", PartyProducer, r.startedAt.Add(r.in.Wave.CohortLength()+r.in.Wave.GraduationGrace))
-	var res CohortResult
+	r.dropCohortSteps()
+	l := r.line(wave.StepCohort)
+	r.open(ctx, l)
+	var res rollout.CohortResult
 	var err error
 	finished := false
 	workflow.Go(ctx, func(ctx workflow.Context) {
@@ -247,16 +258,25 @@ func (r *rollout) runCohort(ctx workflow.Context) (CohortResult, error) {
 	if err != nil {
 		return res, fmt.Errorf("cohort: %w", err)
 	}
-	r.done(ctx, s, fmt.Sprintf("%d graduated", res.Graduates))
+	r.done(ctx, l, nil, plan.F("%d geslaagd", "%d graduated", res.Graduates))
 	return res, nil
 }
 
-// signalCohortInternships passes internship places on to a running cohort.
-func (r *rollout) signalCohortInternships(ctx workflow.Context) {
+// tellCohort passes a step done after the start on to a running cohort.
+func (r *state) tellCohort(ctx workflow.Context, id string) {
 	if r.cohortRun == nil {
 		return
 	}
-	if err := r.cohortRun.SignalChildWorkflow(ctx, SignalInternships, nil).Get(ctx, nil); err != nil {
-		workflow.GetLogger(ctx).Warn("tell cohort about internships", "error", err)
+	if err := r.cohortRun.SignalChildWorkflow(ctx, rollout.SignalStepDone, id).Get(ctx, nil); err != nil {
+		workflow.GetLogger(ctx).Warn("tell the cohort a step is done", "step", id, "error", err)
+	}
+}
+
+// graduated tells the producer and the municipality.
+func (r *state) graduated(ctx workflow.Context, res rollout.CohortResult) {
+	for _, to := range []activities.Recipient{r.producerRecipient(), r.municipalityRecipient()} {
+		d := r.dataFor(to)
+		d.Count = res.Graduates
+		r.email(ctx, "graduation", "graduation", to, d)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stichtingbmp/amwaht/internal/plan"
+	"github.com/stichtingbmp/amwaht/internal/rollout"
 	"github.com/stichtingbmp/amwaht/internal/wave"
 )
 
@@ -44,7 +46,7 @@ func newScript(t *testing.T) *script {
 		teacherAt:     ams(2012, time.April, 10, 10),
 		fundingCents:  w.Budget(),
 		participants:  15,
-		startAt:       w.IntendedStart,
+		startAt:       w.IntendedStart(),
 		cohortUpdates: true,
 		graduates:     13,
 	}
@@ -52,31 +54,31 @@ func newScript(t *testing.T) *script {
 
 func (s *script) schedule() {
 	h, w := s.h, s.w
-	h.updateAt(ams(2012, time.February, 20, 10), UpdateApply, validApplication())
-	h.updateAt(ams(2012, time.March, 23, 17), UpdateAttendance, Attendance{Course: CourseProducer, Day: 1, Attended: true})
-	h.updateAt(ams(2012, time.March, 30, 17), UpdateAttendance, Attendance{Course: CourseProducer, Day: 2, Attended: !s.skipProducerDay2})
-	h.updateAt(ams(2012, time.March, 30, 17).Add(time.Minute), UpdateHandbook, struct{}{})
-	h.updateAt(s.teacherAt, UpdateTeacher, TeacherProposal{ID: "T1", Name: "Saskia de Vries", Email: "s.devries@docent.example.nl"})
-	for i, day := range w.TeacherCourse {
-		h.updateAt(day.End.Add(time.Hour), UpdateAttendance, Attendance{Course: CourseTeacher, Day: i + 1, Teacher: "T1", Attended: true, HalfDays: day.HalfDays})
+	h.updateAt(ams(2012, time.February, 20, 10), plan.ActApply, validApplication())
+	h.updateAt(ams(2012, time.March, 23, 17), plan.ActAttendance, plan.Attendance{Course: "producer", Day: 1, Attended: true})
+	h.updateAt(ams(2012, time.March, 30, 17), plan.ActAttendance, plan.Attendance{Course: "producer", Day: 2, Attended: !s.skipProducerDay2, Absent: s.skipProducerDay2})
+	h.updateAt(ams(2012, time.March, 30, 17).Add(time.Minute), plan.ActConfirm, plan.Confirmation{Step: "handbook"})
+	h.updateAt(s.teacherAt, plan.ActTeacher, plan.TeacherProposal{ID: "T1", Name: "Saskia de Vries", Email: "s.devries@docent.example.nl"})
+	for i, day := range w.TeacherCourse() {
+		h.updateAt(day.End.Add(time.Hour), plan.ActAttendance, plan.Attendance{Course: "teacher", Day: i + 1, Teacher: "T1", Attended: true})
 	}
-	h.updateAt(ams(2012, time.May, 1, 10), UpdateFunding, Commitment{Source: "municipality", Name: "Gemeente Utrecht", AmountCents: s.fundingCents})
-	h.updateAt(ams(2012, time.July, 1, 10), UpdateEnrol, Enrolment{ParticipantIDs: participants(s.participants)})
-	h.updateAt(ams(2012, time.July, 15, 10), UpdateLocation, Location{Name: "Buurthuis De Pijler", Place: "Utrecht"})
-	h.updateAt(ams(2012, time.August, 1, 10), UpdateInternships, Internships{Places: 8})
+	h.updateAt(ams(2012, time.May, 1, 10), plan.ActFunding, plan.Commitment{Source: "municipality", Name: "Gemeente Utrecht", AmountCents: s.fundingCents})
+	h.updateAt(ams(2012, time.July, 1, 10), plan.ActEnrol, plan.Enrolment{ParticipantIDs: participants(s.participants)})
+	h.updateAt(ams(2012, time.July, 15, 10), plan.ActLocation, plan.Location{Name: "Buurthuis De Pijler", Place: "Utrecht"})
+	h.updateAt(ams(2012, time.August, 1, 10), plan.ActCount, plan.CountReport{Step: "internships", Count: 8})
 	if !s.cancelAt.IsZero() {
-		h.updateAt(s.cancelAt, UpdateCancel, Cancellation{Reason: "de producent stopt"})
+		h.updateAt(s.cancelAt, plan.ActCancel, plan.Cancellation{Reason: "de producent stopt"})
 	}
 	if !s.cohortUpdates {
 		return
 	}
-	cohort := CohortWorkflowID(WorkflowID("2012", "GM0344"))
+	cohort := rollout.CohortWorkflowID(rollout.WorkflowID("2012", "GM0344"))
 	for m := 1; m <= 10; m++ {
-		h.updateIDAt(cohort, s.startAt.Add(time.Duration(m)*w.ReportEvery+24*time.Hour), UpdateProgress, ProgressReport{Month: m, Active: 14, DropOuts: 0})
+		h.updateIDAt(cohort, s.startAt.Add(time.Duration(m)*w.ReportEvery+24*time.Hour), plan.ActProgress, plan.ProgressReport{Month: m, Active: 14, DropOuts: 0})
 	}
-	h.updateIDAt(cohort, s.startAt.Add(150*24*time.Hour), UpdatePeerGroup, PeerGroup{Count: 1}) // still in a module: rejected
-	h.updateIDAt(cohort, s.startAt.Add(200*24*time.Hour), UpdatePeerGroup, PeerGroup{Count: 3})
-	h.updateIDAt(cohort, s.startAt.Add(w.CohortLength()+48*time.Hour), UpdateGraduates, Graduation{Count: s.graduates})
+	h.updateIDAt(cohort, s.startAt.Add(150*24*time.Hour), plan.ActPeerGroup, plan.PeerGroup{Count: 1}) // still in a module: rejected
+	h.updateIDAt(cohort, s.startAt.Add(200*24*time.Hour), plan.ActPeerGroup, plan.PeerGroup{Count: 3})
+	h.updateIDAt(cohort, s.startAt.Add(w.CohortLength()+48*time.Hour), plan.ActGraduates, plan.Graduation{Count: s.graduates})
 }
 
 func (h *harness) firstAt(template string) time.Time {
@@ -107,11 +109,11 @@ func TestHappyPath2012(t *testing.T) {
 	h, w := s.h, s.w
 	res := h.run(input(w))
 
-	if res.Outcome != OutcomeGraduated || res.Graduates != 13 {
+	if res.Outcome != plan.OutcomeGraduated || res.Graduates != 13 {
 		t.Fatalf("result %+v, want graduated with 13", res)
 	}
 	for _, u := range h.updates {
-		if u.name == UpdatePeerGroup && u.rejected != nil {
+		if u.name == plan.ActPeerGroup && u.rejected != nil {
 			if !strings.Contains(u.rejected.Error(), "peer-support groups are started in the practicum") {
 				t.Errorf("peer group too early: %v", u.rejected)
 			}
@@ -133,8 +135,8 @@ func TestHappyPath2012(t *testing.T) {
 	h.assertDay("start-confirmed", 0, ams(2012, time.September, 3, 9))
 	h.assertDay("premium-paid", 0, ams(2012, time.September, 3, 9))
 	h.assertDay("module-start", 0, ams(2012, time.September, 3, 9))
-	h.assertDay("practicum-start", 0, w.IntendedStart.Add(183*24*time.Hour))
-	h.assertDay("graduation", 0, w.IntendedStart.Add(w.CohortLength()+48*time.Hour))
+	h.assertDay("practicum-start", 0, w.IntendedStart().Add(183*24*time.Hour))
+	h.assertDay("graduation", 0, w.IntendedStart().Add(w.CohortLength()+48*time.Hour))
 	if g := h.firstAt("graduation"); g.In(wave.Amsterdam).Year() != 2013 || g.In(wave.Amsterdam).Month() != time.July {
 		t.Errorf("graduation %v, want July 2013 (ten months after September 2012)", g)
 	}
@@ -153,7 +155,7 @@ func TestHappyPath2012(t *testing.T) {
 		t.Errorf("premium activity called %d times", h.premiumCalls)
 	}
 	st := h.status()
-	if st.Phase != PhaseDone || st.Stalled || len(st.WaitingOn) != 0 {
+	if st.Phase != plan.PhaseDone || st.Stalled || len(st.WaitingOn) != 0 {
 		t.Errorf("final status: phase %s stalled %v waiting %v", st.Phase, st.Stalled, st.WaitingOn)
 	}
 }
@@ -165,10 +167,10 @@ func TestMissedCourseDayThenMakeUp(t *testing.T) {
 	s.cancelAt = ams(2012, time.May, 1, 12)
 	s.schedule()
 	h := s.h
-	var during Status
+	var during rollout.Status
 	h.env.RegisterDelayedCallback(func() { during = h.status() }, ams(2012, time.April, 2, 12).Sub(h.start()))
-	h.updateAt(ams(2012, time.April, 10, 12), UpdateMakeUp, MakeUp{Course: CourseProducer, Day: 2, Note: "inhaaldag"})
-	var after Status
+	h.updateAt(ams(2012, time.April, 10, 12), plan.ActMakeUp, plan.MakeUp{Course: "producer", Day: 2, Note: "inhaaldag"})
+	var after rollout.Status
 	h.env.RegisterDelayedCallback(func() { after = h.status() }, ams(2012, time.April, 11, 12).Sub(h.start()))
 	h.run(input(s.w))
 
@@ -193,7 +195,7 @@ func TestTeacherLateStallsThenClears(t *testing.T) {
 	s.cancelAt = ams(2012, time.June, 6, 10)
 	s.schedule()
 	h := s.h
-	var stalled Status
+	var stalled rollout.Status
 	h.env.RegisterDelayedCallback(func() { stalled = h.status() }, ams(2012, time.June, 3, 10).Sub(h.start()))
 	h.run(input(s.w))
 	if !stalled.Stalled || !contains(stalled.WaitingOn, "teacher") {
@@ -217,18 +219,18 @@ func TestFundingShortThenPostponed(t *testing.T) {
 	s.startAt = ams(2012, time.October, 1, 9)
 	s.schedule()
 	h, w := s.h, s.w
-	var blocked Status
+	var blocked rollout.Status
 	h.env.RegisterDelayedCallback(func() { blocked = h.status() }, ams(2012, time.September, 4, 9).Sub(h.start()))
-	h.updateAt(ams(2012, time.September, 5, 9), UpdatePostpone, Postponement{Start: s.startAt, Reason: "fonds beslist in september"})
-	h.updateAt(ams(2012, time.September, 20, 9), UpdateFunding, Commitment{Source: "fund", Name: "Fonds", AmountCents: w.Budget() - 1_500_000})
+	h.updateAt(ams(2012, time.September, 5, 9), plan.ActPostpone, plan.Postponement{Start: s.startAt, Reason: "fonds beslist in september"})
+	h.updateAt(ams(2012, time.September, 20, 9), plan.ActFunding, plan.Commitment{Source: "fund", Name: "Fonds", AmountCents: w.Budget() - 1_500_000})
 	res := h.run(input(w))
-	if res.Outcome != OutcomeGraduated {
+	if res.Outcome != plan.OutcomeGraduated {
 		t.Fatalf("outcome %s", res.Outcome)
 	}
-	if !blocked.Stalled || blocked.Phase != PhaseStart || !strings.Contains(stepNamed(blocked, "start").Problem, "financiering: € 15.000,00 toegezegd van € 25.500,00") {
+	if !blocked.Stalled || blocked.Phase != plan.PhaseStart || !strings.Contains(stepNamed(blocked, "start").Problem.NL, "financiering rond: € 15.000,00 toegezegd van € 25.500,00") {
 		t.Errorf("at the start: phase %s stalled %v start step %+v", blocked.Phase, blocked.Stalled, stepNamed(blocked, "start"))
 	}
-	if b := h.sent("start-blocked"); len(b) != 1 || !sameDay(b[0].At, w.IntendedStart) {
+	if b := h.sent("start-blocked"); len(b) != 1 || !sameDay(b[0].At, w.IntendedStart()) {
 		t.Errorf("start-blocked: %+v", b)
 	}
 	if len(h.sent("postponement-agreed")) != 2 {
@@ -245,7 +247,7 @@ func TestTooFewParticipantsBlocksStart(t *testing.T) {
 	s.schedule()
 	h := s.h
 	res := h.run(input(s.w))
-	if res.Outcome != OutcomeCancelled {
+	if res.Outcome != plan.OutcomeCancelled {
 		t.Fatalf("outcome %s", res.Outcome)
 	}
 	b := h.sent("start-blocked")
@@ -264,7 +266,7 @@ func TestCancelMidCohort(t *testing.T) {
 	s.schedule()
 	h := s.h
 	res := h.run(input(s.w))
-	if res.Outcome != OutcomeCancelled {
+	if res.Outcome != plan.OutcomeCancelled {
 		t.Fatalf("outcome %s", res.Outcome)
 	}
 	roles := map[string]bool{}
@@ -283,7 +285,7 @@ func TestPremiumPaidOnceThoughActivityRetried(t *testing.T) {
 	s.schedule()
 	s.h.premiumFailures = 2
 	res := s.h.run(input(s.w))
-	if res.Outcome != OutcomeGraduated {
+	if res.Outcome != plan.OutcomeGraduated {
 		t.Fatalf("outcome %s", res.Outcome)
 	}
 	if s.h.premiumCalls != 3 || len(s.h.sent("premium-paid")) != 1 {
@@ -300,13 +302,13 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-func stepNamed(st Status, name string) Step {
+func stepNamed(st rollout.Status, name string) rollout.Step {
 	for _, s := range st.Steps {
 		if s.Name == name {
 			return s
 		}
 	}
-	return Step{}
+	return rollout.Step{}
 }
 
 // Staff who record the whole preparation during the producer course see
@@ -319,26 +321,26 @@ func TestPreparationRecordedDuringProducerCourse(t *testing.T) {
 	s.teacherAt = during
 	s.schedule()
 	// schedule's own preparation updates follow in April to August.
-	h.updateAt(during, UpdateFunding, Commitment{Source: "fund", Name: "Oranje Fonds", AmountCents: w.Budget()})
-	h.updateAt(during, UpdateEnrol, Enrolment{ParticipantIDs: []string{"E01", "E02"}})
-	h.updateAt(during, UpdateLocation, Location{Name: "Wijkcentrum", Place: "Utrecht"})
-	h.updateAt(during, UpdateInternships, Internships{Places: 6})
-	var opened Status
+	h.updateAt(during, plan.ActFunding, plan.Commitment{Source: "fund", Name: "Oranje Fonds", AmountCents: w.Budget()})
+	h.updateAt(during, plan.ActEnrol, plan.Enrolment{ParticipantIDs: []string{"E01", "E02"}})
+	h.updateAt(during, plan.ActLocation, plan.Location{Name: "Wijkcentrum", Place: "Utrecht"})
+	h.updateAt(during, plan.ActCount, plan.CountReport{Step: "internships", Count: 6})
+	var opened rollout.Status
 	h.env.RegisterDelayedCallback(func() { opened = h.status() }, ams(2012, time.April, 2, 12).Sub(h.start()))
 	res := h.run(input(w))
-	if res.Outcome != OutcomeGraduated {
+	if res.Outcome != plan.OutcomeGraduated {
 		t.Fatalf("outcome %s, want graduated", res.Outcome)
 	}
-	state := map[string]StepState{}
+	state := map[string]plan.State{}
 	for _, st := range opened.Steps {
 		state[st.Name] = st.State
 	}
 	for _, name := range []string{"teacher", "funding", "location", "internships"} {
-		if state[name] != StepDone {
+		if state[name] != plan.StateDone {
 			t.Errorf("step %s right after the preparation opened: %q, want done", name, state[name])
 		}
 	}
-	if state["recruitment"] != StepPending {
+	if state["recruitment"] != plan.StatePending {
 		t.Errorf("recruitment with 2 of 12 enrolled: %q, want pending", state["recruitment"])
 	}
 	// The producer's task e-mail says the same: four settled, one to do.
@@ -352,7 +354,7 @@ func TestPreparationRecordedDuringProducerCourse(t *testing.T) {
 			open = append(open, task.Label)
 		}
 	}
-	if len(open) != 1 || !strings.HasPrefix(open[0], "Deelnemers werven") {
+	if len(open) != 1 || !strings.HasPrefix(open[0], "deelnemers werven") {
 		t.Errorf("tasks still asked of the producer: %q; want only the recruitment", open)
 	}
 	final := h.status()

@@ -9,6 +9,8 @@ import (
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/stichtingbmp/amwaht/internal/rollout"
 )
 
 // TestReplayRecordedHistories replays every history recorded from the real
@@ -20,8 +22,8 @@ func TestReplayRecordedHistories(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(files) < 7 {
-		t.Fatalf("found %d recorded histories in testdata, want every scenario (7)", len(files))
+	if len(files) < 9 {
+		t.Fatalf("found %d recorded histories in testdata, want every scenario (9)", len(files))
 	}
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
@@ -39,22 +41,21 @@ func TestReplayRecordedHistories(t *testing.T) {
 			started := h.Events[0].GetWorkflowExecutionStartedEventAttributes()
 			var id string
 			switch started.GetWorkflowType().GetName() {
-			case "RolloutWorkflow":
-				var in RolloutInput
+			case rollout.RolloutWorkflowType:
+				var in rollout.Input
 				if err := converter.GetDefaultDataConverter().FromPayloads(started.Input, &in); err != nil {
 					t.Fatal(err)
 				}
-				id = WorkflowID(in.Wave.Name, in.Municipality.Code)
-			case "CohortWorkflow":
-				var in CohortInput
+				id = rollout.WorkflowID(in.Wave.Name, in.Municipality.Code)
+			case rollout.CohortWorkflowType:
+				var in rollout.CohortInput
 				if err := converter.GetDefaultDataConverter().FromPayloads(started.Input, &in); err != nil {
 					t.Fatal(err)
 				}
-				id = CohortWorkflowID(in.RolloutID)
+				id = rollout.CohortWorkflowID(in.RolloutID)
 			}
 			r := worker.NewWorkflowReplayer()
-			r.RegisterWorkflow(RolloutWorkflow)
-			r.RegisterWorkflow(CohortWorkflow)
+			Register(r)
 			err = r.ReplayWorkflowHistoryWithOptions(quietLogger(), h, worker.ReplayWorkflowHistoryOptions{
 				OriginalExecution: workflow.Execution{ID: id, RunID: started.GetOriginalExecutionRunId()},
 			})

@@ -15,6 +15,9 @@ import (
 
 	"github.com/stichtingbmp/amwaht/activities"
 	"github.com/stichtingbmp/amwaht/internal/mail"
+	"github.com/stichtingbmp/amwaht/internal/municipality"
+	"github.com/stichtingbmp/amwaht/internal/plan"
+	"github.com/stichtingbmp/amwaht/internal/rollout"
 	"github.com/stichtingbmp/amwaht/internal/wave"
 )
 
@@ -46,8 +49,7 @@ func newHarness(t *testing.T, w wave.Calendar) *harness {
 	suite.SetLogger(quietLogger())
 	h := &harness{t: t, env: suite.NewTestWorkflowEnvironment(), startTime: w.Opens}
 	h.env.SetStartTime(w.Opens)
-	h.env.RegisterWorkflow(RolloutWorkflow)
-	h.env.RegisterWorkflow(CohortWorkflow)
+	Register(h.env)
 	h.env.RegisterActivityWithOptions(func(ctx context.Context, req activities.PremiumRequest) (activities.PremiumResult, error) {
 		h.mu.Lock()
 		defer h.mu.Unlock()
@@ -69,17 +71,20 @@ func newHarness(t *testing.T, w wave.Calendar) *harness {
 	return h
 }
 
-func input(w wave.Calendar) RolloutInput {
-	return RolloutInput{
-		Municipality: Municipality{Code: "GM0344", Name: "Utrecht", Province: "Utrecht"},
+func input(w wave.Calendar) rollout.Input {
+	return rollout.Input{
+		Municipality: municipality.Municipality{Code: "GM0344", Name: "Utrecht", Province: "Utrecht"},
 		Wave:         w,
 		Contact:      mail.Contact{Name: "Wethouder Zorg", Email: "zorg@utrecht.example.nl"},
 	}
 }
 
-func validApplication() ProducerApplication {
-	return ProducerApplication{Organisation: "Welzijn Utrecht", Kind: "welzijnsinstelling", ContactName: "Fatma Yilmaz", ContactEmail: "f.yilmaz@welzijn.example.nl"}
+func validApplication() plan.ProducerApplication {
+	return plan.ProducerApplication{Organisation: "Welzijn Utrecht", Kind: "welzijnsinstelling", ContactName: "Fatma Yilmaz", ContactEmail: "f.yilmaz@welzijn.example.nl"}
 }
+
+// testActor is who sends the tests' actions.
+var testActor = plan.Actor{Via: plan.ViaScript, Name: "test"}
 
 // update sends an update at a moment of the wave and records its fate.
 type updateResult struct {
@@ -106,10 +111,10 @@ func (h *harness) updateIDAt(id string, at time.Time, name string, arg any) *upd
 	uid := fmt.Sprintf("%s-%d", name, len(h.updates))
 	h.env.RegisterDelayedCallback(func() {
 		if id == "" {
-			h.env.UpdateWorkflow(name, uid, cb, arg)
+			h.env.UpdateWorkflow(name, uid, cb, testActor, arg)
 			return
 		}
-		if err := h.env.UpdateWorkflowByID(id, name, uid, cb, arg); err != nil {
+		if err := h.env.UpdateWorkflowByID(id, name, uid, cb, testActor, arg); err != nil {
 			res.err = err
 		}
 	}, at.Sub(h.start()))
@@ -118,9 +123,9 @@ func (h *harness) updateIDAt(id string, at time.Time, name string, arg any) *upd
 
 func (h *harness) start() time.Time { return h.startTime }
 
-func (h *harness) run(in RolloutInput) Result {
+func (h *harness) run(in rollout.Input) rollout.Result {
 	h.t.Helper()
-	h.env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: WorkflowID(in.Wave.Name, in.Municipality.Code)})
+	h.env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: rollout.WorkflowID(in.Wave.Name, in.Municipality.Code)})
 	h.env.ExecuteWorkflow(RolloutWorkflow, in)
 	if !h.env.IsWorkflowCompleted() {
 		h.t.Fatal("workflow did not complete")
@@ -130,14 +135,14 @@ func (h *harness) run(in RolloutInput) Result {
 		if errors.As(err, &ae) {
 			h.t.Logf("failed activity: %s", ae.ActivityType().GetName())
 		}
-		if v, qerr := h.env.QueryWorkflow(QueryStatus); qerr == nil {
-			var st Status
+		if v, qerr := h.env.QueryWorkflow(rollout.QueryStatus); qerr == nil {
+			var st rollout.Status
 			_ = v.Get(&st)
 			h.t.Logf("at failure (%s): phase %s, waiting on %v", h.env.Now().In(wave.Amsterdam), st.Phase, st.WaitingOn)
 		}
 		h.t.Fatalf("workflow failed: %v", err)
 	}
-	var res Result
+	var res rollout.Result
 	if err := h.env.GetWorkflowResult(&res); err != nil {
 		h.t.Fatal(err)
 	}
@@ -156,13 +161,13 @@ func (h *harness) sent(template string) []sentEmail {
 	return out
 }
 
-func (h *harness) status() Status {
+func (h *harness) status() rollout.Status {
 	h.t.Helper()
-	v, err := h.env.QueryWorkflow(QueryStatus)
+	v, err := h.env.QueryWorkflow(rollout.QueryStatus)
 	if err != nil {
 		h.t.Fatalf("query status: %v", err)
 	}
-	var st Status
+	var st rollout.Status
 	if err := v.Get(&st); err != nil {
 		h.t.Fatal(err)
 	}
@@ -178,23 +183,17 @@ func TestApplicationAccepted(t *testing.T) {
 	w := wave.Wave2012()
 	h := newHarness(t, w)
 	applyAt := time.Date(2012, time.February, 20, 10, 0, 0, 0, wave.Amsterdam)
-	u := h.updateAt(applyAt, UpdateApply, validApplication())
-	h.updateAt(applyAt.Add(24*time.Hour), UpdateCancel, Cancellation{Reason: "test ends here"})
+	u := h.updateAt(applyAt, plan.ActApply, validApplication())
+	h.updateAt(applyAt.Add(24*time.Hour), plan.ActCancel, plan.Cancellation{Reason: "test ends here"})
 	res := h.run(input(w))
 
 	if !u.accepted || u.err != nil {
 		t.Fatalf("application: accepted=%v rejected=%v err=%v", u.accepted, u.rejected, u.err)
 	}
-	if res.Outcome != OutcomeCancelled {
-		t.Errorf("outcome = %q, want %q", res.Outcome, OutcomeCancelled)
+	if res.Outcome != plan.OutcomeCancelled {
+		t.Errorf("outcome = %q, want %q", res.Outcome, plan.OutcomeCancelled)
 	}
-	inv := h.sent("producer-invitation")
-	if len(inv) != 1 || inv[0].Req.To.Email != "zorg@utrecht.example.nl" || !inv[0].At.Equal(w.Opens) {
-		t.Fatalf("invitation: %+v", inv)
-	}
-	if !inv[0].Req.Data.Due.Equal(w.ApplicationDeadline) || mail.DutchDate(inv[0].Req.Data.Due) != "vrijdag 2 maart 2012" {
-		t.Errorf("invitation due = %v", inv[0].Req.Data.Due)
-	}
+	assertInvitation(t, h, w)
 	conf := h.sent("application-received")
 	if len(conf) != 1 {
 		t.Fatalf("confirmations: %d, want 1", len(conf))
@@ -206,7 +205,7 @@ func TestApplicationAccepted(t *testing.T) {
 		t.Errorf("producer course invitation: %+v", inv)
 	}
 	st := h.status()
-	if st.Producer == nil || st.Producer.Organisation != "Welzijn Utrecht" || st.Steps[0].State != StepDone {
+	if st.Producer == nil || st.Producer.Organisation != "Welzijn Utrecht" || st.Steps[0].State != plan.StateDone || st.Steps[0].LastActor == nil || st.Steps[0].LastActor.Name != "test" {
 		t.Errorf("status: %+v", st)
 	}
 	if len(h.sent("no-producer")) != 0 {
@@ -214,22 +213,34 @@ func TestApplicationAccepted(t *testing.T) {
 	}
 }
 
+// assertInvitation checks the invitation the municipality gets at the start.
+func assertInvitation(t *testing.T, h *harness, w wave.Calendar) {
+	t.Helper()
+	inv := h.sent("producer-invitation")
+	if len(inv) != 1 || inv[0].Req.To.Email != "zorg@utrecht.example.nl" || !inv[0].At.Equal(w.Opens) {
+		t.Fatalf("invitation: %+v", inv)
+	}
+	if !inv[0].Req.Data.Due.Equal(w.ApplicationDeadline()) || mail.DutchDate(inv[0].Req.Data.Due) != "vrijdag 2 maart 2012" {
+		t.Errorf("invitation due = %v", inv[0].Req.Data.Due)
+	}
+}
+
 func TestNoProducerByDeadline(t *testing.T) {
 	w := wave.Wave2012()
 	h := newHarness(t, w)
 	res := h.run(input(w))
-	if res.Outcome != OutcomeNoProducer {
-		t.Fatalf("outcome = %q, want %q", res.Outcome, OutcomeNoProducer)
+	if res.Outcome != plan.OutcomeNoProducer {
+		t.Fatalf("outcome = %q, want %q", res.Outcome, plan.OutcomeNoProducer)
 	}
 	staff := h.sent("no-producer")
 	if len(staff) != 1 || staff[0].Req.To.Role != activities.RoleStaff {
 		t.Fatalf("staff e-mails: %+v", staff)
 	}
-	if !staff[0].At.Equal(w.ApplicationDeadline) {
-		t.Errorf("staff told at %v, want the deadline %v", staff[0].At, w.ApplicationDeadline)
+	if !staff[0].At.Equal(w.ApplicationDeadline()) {
+		t.Errorf("staff told at %v, want the deadline %v", staff[0].At, w.ApplicationDeadline())
 	}
 	st := h.status()
-	if st.Phase != PhaseDone || st.Outcome != OutcomeNoProducer || len(st.WaitingOn) != 0 {
+	if st.Phase != plan.PhaseDone || st.Outcome != plan.OutcomeNoProducer || len(st.WaitingOn) != 0 {
 		t.Errorf("status: %+v", st)
 	}
 }
@@ -241,14 +252,14 @@ func TestApplicationRejected(t *testing.T) {
 	bad.ContactEmail = "geen-adres"
 	cases := []struct {
 		name  string
-		apps  []ProducerApplication
+		apps  []plan.ProducerApplication
 		at    []time.Time
 		wants []string // substring of each rejection, "" for accepted
 	}{
-		{"malformed", []ProducerApplication{bad, validApplication()},
+		{"malformed", []plan.ProducerApplication{bad, validApplication()},
 			[]time.Time{w.Opens.Add(time.Hour), w.Opens.Add(2 * time.Hour)},
 			[]string{"unknown kind of producer \"bakkerij\"", ""}},
-		{"duplicate", []ProducerApplication{validApplication(), validApplication()},
+		{"duplicate", []plan.ProducerApplication{validApplication(), validApplication()},
 			[]time.Time{w.Opens.Add(time.Hour), w.Opens.Add(2 * time.Hour)},
 			[]string{"", "a producer already applied"}},
 	}
@@ -257,9 +268,9 @@ func TestApplicationRejected(t *testing.T) {
 			h := newHarness(t, w)
 			var results []*updateResult
 			for i := range c.apps {
-				results = append(results, h.updateAt(c.at[i], UpdateApply, c.apps[i]))
+				results = append(results, h.updateAt(c.at[i], plan.ActApply, c.apps[i]))
 			}
-			h.updateAt(w.Opens.Add(3*time.Hour), UpdateCancel, Cancellation{Reason: "test ends here"})
+			h.updateAt(w.Opens.Add(3*time.Hour), plan.ActCancel, plan.Cancellation{Reason: "test ends here"})
 			h.run(input(w))
 			for i, want := range c.wants {
 				r := results[i]
@@ -287,12 +298,12 @@ func TestLateApplicationRejected(t *testing.T) {
 	// rule through the handler directly on a wave whose deadline has passed at start.
 	w := wave.Wave2012()
 	h := newHarness(t, w)
-	u := h.updateAt(w.ApplicationDeadline, UpdateApply, validApplication())
+	u := h.updateAt(w.ApplicationDeadline(), plan.ActApply, validApplication())
 	res := h.run(input(w))
 	if u.accepted {
 		t.Fatalf("an application at the deadline's last moment+ was accepted; outcome %q", res.Outcome)
 	}
-	if res.Outcome != OutcomeNoProducer {
+	if res.Outcome != plan.OutcomeNoProducer {
 		t.Errorf("outcome = %q", res.Outcome)
 	}
 }

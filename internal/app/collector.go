@@ -8,13 +8,14 @@ import (
 
 	"go.temporal.io/api/workflowservice/v1"
 
-	"github.com/stichtingbmp/amwaht/workflows"
+	"github.com/stichtingbmp/amwaht/internal/plan"
+	"github.com/stichtingbmp/amwaht/internal/rollout"
 )
 
 // RolloutPhases are the rollout phases counted on /metrics. "done" is
 // counted too: a rollout sits in it briefly between its last step and its
 // completion.
-var RolloutPhases = workflows.Phases
+var RolloutPhases = plan.Phases
 
 // WorkflowCounter is the part of client.Client the collector needs.
 type WorkflowCounter interface {
@@ -22,13 +23,13 @@ type WorkflowCounter interface {
 }
 
 // PhaseQuery is the visibility query counting running rollouts in a phase.
-func PhaseQuery(p workflows.Phase) string {
-	return fmt.Sprintf("%s = '%s' AND ExecutionStatus = 'Running'", workflows.AttrPhase.GetName(), p)
+func PhaseQuery(p plan.Phase) string {
+	return fmt.Sprintf("%s = %s AND ExecutionStatus = 'Running'", rollout.AttrPhase.GetName(), rollout.Quote(string(p)))
 }
 
 // StalledQuery counts running rollouts with a stalled step.
 func StalledQuery() string {
-	return fmt.Sprintf("%s = true AND ExecutionStatus = 'Running'", workflows.AttrStalled.GetName())
+	return fmt.Sprintf("%s = true AND ExecutionStatus = 'Running'", rollout.AttrStalled.GetName())
 }
 
 // queryTimeout bounds one round of counts, so a slow visibility store

@@ -14,7 +14,7 @@ import (
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
 
-	"github.com/stichtingbmp/amwaht/workflows"
+	"github.com/stichtingbmp/amwaht/internal/rollout"
 )
 
 // ErrUnreachable marks a service that did not answer: the CLI maps it to its
@@ -24,9 +24,19 @@ var ErrUnreachable = errors.New("service unreachable")
 // DialTemporal connects and says, when it cannot, which address it tried and
 // how to point it elsewhere.
 func DialTemporal(ctx context.Context, log *slog.Logger) (client.Client, error) {
+	return DialTemporalAs(ctx, "", log)
+}
+
+// DialTemporalAs connects with a client identity that names who acts (the
+// staff member, the console), so Temporal's own records of every request
+// say who sent it; empty keeps the SDK's default (pid@host).
+func DialTemporalAs(ctx context.Context, identity string, log *slog.Logger) (client.Client, error) {
 	opts, err := TemporalOptions()
 	if err != nil {
 		return nil, err
+	}
+	if identity != "" {
+		opts.Identity = identity
 	}
 	return dialTemporal(ctx, opts, log, nil)
 }
@@ -80,7 +90,7 @@ func EnsureSearchAttributes(ctx context.Context, c client.Client, namespace stri
 	}
 	missing := map[string]enums.IndexedValueType{}
 	var names []string
-	for _, a := range workflows.SearchAttributes() {
+	for _, a := range rollout.SearchAttributes() {
 		t, ok := have.GetCustomAttributes()[a.Name]
 		switch {
 		case !ok:

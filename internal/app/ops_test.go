@@ -16,7 +16,7 @@ import (
 
 	"go.temporal.io/api/workflowservice/v1"
 
-	"github.com/stichtingbmp/amwaht/workflows"
+	"github.com/stichtingbmp/amwaht/internal/plan"
 )
 
 func discard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
@@ -220,16 +220,16 @@ func TestCountRollouts(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tel.Shutdown(context.Background())
-	if q := PhaseQuery(workflows.PhaseProducerCourse); q != "AmwahtPhase = 'producer-course' AND ExecutionStatus = 'Running'" {
+	if q := PhaseQuery(plan.PhaseProducerCourse); q != "AmwahtPhase = 'producer-course' AND ExecutionStatus = 'Running'" {
 		t.Errorf("phase query %q", q)
 	}
 	if q := StalledQuery(); q != "AmwahtStalled = true AND ExecutionStatus = 'Running'" {
 		t.Errorf("stalled query %q", q)
 	}
 	f := &fakeCounter{counts: map[string]int64{
-		PhaseQuery(workflows.PhaseApplication): 3,
-		PhaseQuery(workflows.PhaseCohort):      1,
-		StalledQuery():                         2,
+		PhaseQuery(plan.PhaseApplication): 3,
+		PhaseQuery(plan.PhaseCohort):      1,
+		StalledQuery():                    2,
 	}}
 	if err := tel.CountRollouts(t.Context(), f); err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/stichtingbmp/amwaht/activities"
 	"github.com/stichtingbmp/amwaht/internal/mail"
+	"github.com/stichtingbmp/amwaht/internal/rollout"
 	"github.com/stichtingbmp/amwaht/schema"
 	"github.com/stichtingbmp/amwaht/workflows"
 )
@@ -81,7 +82,7 @@ func RunWorker(ctx context.Context, cfg Config, log *slog.Logger) (err error) {
 	// for good; ending the process lets the orchestrator restart it and say
 	// so, instead of a process that runs but polls nothing.
 	fatal := make(chan error, 1)
-	w := worker.New(c, workflows.TaskQueue, worker.Options{
+	w := worker.New(c, rollout.TaskQueue, worker.Options{
 		WorkerStopTimeout: StopTimeout,
 		OnFatalError: func(err error) {
 			select {
@@ -93,14 +94,14 @@ func RunWorker(ctx context.Context, cfg Config, log *slog.Logger) (err error) {
 	Register(w, acts)
 
 	if err := w.Start(); err != nil {
-		return fmt.Errorf("start worker on task queue %s: %w", workflows.TaskQueue, err)
+		return fmt.Errorf("start worker on task queue %s: %w", rollout.TaskQueue, err)
 	}
 	health.SetState(StateRunning, "")
 	mode := "sending through SendGrid"
 	if acts.Sender == nil {
 		mode = "no SENDGRID_API_KEY: e-mails are stored and logged, not sent"
 	}
-	log.Info("worker running", "task_queue", workflows.TaskQueue, "temporal", opts.HostPort, "namespace", opts.Namespace, "email", mode)
+	log.Info("worker running", "task_queue", rollout.TaskQueue, "temporal", opts.HostPort, "namespace", opts.Namespace, "email", mode)
 
 	if tel != nil {
 		cctx, stopCounting := context.WithCancel(ctx)
@@ -124,7 +125,7 @@ func RunWorker(ctx context.Context, cfg Config, log *slog.Logger) (err error) {
 		health.SetState(StateStopping, "fatal error: "+ferr.Error())
 		log.Error("worker stopped by a fatal error", "error", ferr)
 		w.Stop()
-		return fmt.Errorf("worker on task queue %s: %w", workflows.TaskQueue, ferr)
+		return fmt.Errorf("worker on task queue %s: %w", rollout.TaskQueue, ferr)
 	}
 }
 
@@ -172,8 +173,7 @@ func NewActivities(db *sqlx.DB, cfg Config, log *slog.Logger) *activities.Activi
 // Register puts the workflows and activities on a worker; the replayer and
 // tests use the same list.
 func Register(w worker.Registry, acts *activities.Activities) {
-	w.RegisterWorkflow(workflows.RolloutWorkflow)
-	w.RegisterWorkflow(workflows.CohortWorkflow)
+	workflows.Register(w)
 	w.RegisterActivity(acts)
 }
 

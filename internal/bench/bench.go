@@ -28,7 +28,7 @@ import (
 	"github.com/stichtingbmp/amwaht/internal/app"
 	"github.com/stichtingbmp/amwaht/internal/devstack"
 	"github.com/stichtingbmp/amwaht/internal/municipality"
-	"github.com/stichtingbmp/amwaht/workflows"
+	"github.com/stichtingbmp/amwaht/internal/rollout"
 )
 
 // Figures are the figures' names, in the order they run. Memory runs first,
@@ -156,7 +156,7 @@ func startStack(ctx context.Context, o Options) (*stack, error) {
 	}
 	s.srv, err = devstack.StartTemporal(ctx, bin, devstack.TemporalOptions{
 		Headless:         true,
-		SearchAttributes: workflows.SearchAttributeFlags(),
+		SearchAttributes: rollout.SearchAttributeFlags(),
 	})
 	if err != nil {
 		return s, err
@@ -223,12 +223,12 @@ func (s *stack) waitForWorker(ctx context.Context) error {
 			return fmt.Errorf("the worker stopped at start: %v", err)
 		default:
 		}
-		resp, err := s.c.DescribeTaskQueue(ctx, workflows.TaskQueue, enums.TASK_QUEUE_TYPE_WORKFLOW)
+		resp, err := s.c.DescribeTaskQueue(ctx, rollout.TaskQueue, enums.TASK_QUEUE_TYPE_WORKFLOW)
 		if err == nil && len(resp.GetPollers()) > 0 {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("the worker does not poll task queue %s after a minute (last error: %v)", workflows.TaskQueue, err)
+			return fmt.Errorf("the worker does not poll task queue %s after a minute (last error: %v)", rollout.TaskQueue, err)
 		}
 		select {
 		case <-ctx.Done():

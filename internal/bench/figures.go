@@ -13,9 +13,10 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/stichtingbmp/amwaht/internal/municipality"
+	"github.com/stichtingbmp/amwaht/internal/plan"
+	"github.com/stichtingbmp/amwaht/internal/rollout"
 	"github.com/stichtingbmp/amwaht/internal/simulate"
 	"github.com/stichtingbmp/amwaht/internal/wave"
-	"github.com/stichtingbmp/amwaht/workflows"
 )
 
 // longDay keeps a compressed wave still while it is measured: the first
@@ -103,7 +104,7 @@ func (b *bench) memory(ctx context.Context) error {
 }
 
 // start: N rollouts started on a still demo wave by 8 goroutines with the
-// CLI's options, against as many no-op workflows.
+// CLI's options, against as many no-op rollout.
 func (b *bench) start(ctx context.Context) error {
 	s := b.s
 	n := len(b.ms)
@@ -162,20 +163,29 @@ func (b *bench) update(ctx context.Context) error {
 		return err
 	}
 	s.settle(ctx)
-	rollout, noop := ids[0], noops[0]
-	before, err := s.historyOf(ctx, rollout)
+	rolloutID, noop := ids[0], noops[0]
+	before, err := s.historyOf(ctx, rolloutID)
 	if err != nil {
 		return err
 	}
 
-	bad := workflows.ProducerApplication{Organisation: "Welzijn Utrecht", Kind: "bakkerij", ContactName: "Fatma Yilmaz", ContactEmail: "f.yilmaz@welzijn.example.nl"}
+	bad := &plan.ProducerApplication{Organisation: "Welzijn Utrecht", Kind: "bakkerij", ContactName: "Fatma Yilmaz", ContactEmail: "f.yilmaz@welzijn.example.nl"}
+	rc := rollout.New(s.c, benchActor)
+	// call sends a rollout's action through the typed client, as staff's
+	// tools do, and the baseline's Update as plainly as the SDK allows.
 	call := func(id, name string, arg any, reject bool) (time.Duration, error) {
 		t0 := time.Now()
-		h, err := s.c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-			WorkflowID: id, UpdateName: name, Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted,
-		})
-		if err == nil {
-			err = h.Get(ctx, nil)
+		var err error
+		if p, ok := arg.(plan.Payload); ok {
+			_, _, err = rc.Send(ctx, id, name, p)
+		} else {
+			var h client.WorkflowUpdateHandle
+			h, err = s.c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+				WorkflowID: id, UpdateName: name, Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted,
+			})
+			if err == nil {
+				err = h.Get(ctx, nil)
+			}
 		}
 		d := time.Since(t0)
 		switch {
@@ -183,7 +193,7 @@ func (b *bench) update(ctx context.Context) error {
 			return d, ctx.Err()
 		case reject && err == nil:
 			return d, fmt.Errorf("update %s on %s was accepted, want it rejected", name, id)
-		case reject && name == workflows.UpdateApply && !strings.Contains(err.Error(), `unknown kind of producer "bakkerij"`):
+		case reject && name == plan.ActApply && !strings.Contains(err.Error(), `unknown kind of producer "bakkerij"`):
 			return d, fmt.Errorf("apply rejected for another reason: %v", err)
 		case !reject && err != nil:
 			return d, fmt.Errorf("update %s on %s: %w", name, id, err)
@@ -214,12 +224,12 @@ func (b *bench) update(ctx context.Context) error {
 		return ds, nil
 	}
 	acceptedNoop := op{noop, "noop", false, false}
-	ds, err := rounds(op{rollout, workflows.UpdateApply, bad, true}, acceptedNoop, op{noop, "noop", true, true})
+	ds, err := rounds(op{rolloutID, plan.ActApply, bad, true}, acceptedNoop, op{noop, "noop", true, true})
 	if err != nil {
 		return err
 	}
 	apply, acc, rej := ds[0], ds[1], ds[2]
-	after, err := s.historyOf(ctx, rollout)
+	after, err := s.historyOf(ctx, rolloutID)
 	if err != nil {
 		return err
 	}
@@ -236,12 +246,12 @@ func (b *bench) update(ctx context.Context) error {
 
 	// Accepted staff updates: a producer applies, then funding commitments
 	// (accepted any number of times before the start) go in one after another.
-	good := workflows.ProducerApplication{Organisation: "Welzijn Utrecht", Kind: "welzijnsinstelling", ContactName: "Fatma Yilmaz", ContactEmail: "f.yilmaz@welzijn.example.nl"}
-	if _, err := call(rollout, workflows.UpdateApply, good, false); err != nil {
+	good := &plan.ProducerApplication{Organisation: "Welzijn Utrecht", Kind: "welzijnsinstelling", ContactName: "Fatma Yilmaz", ContactEmail: "f.yilmaz@welzijn.example.nl"}
+	if _, err := call(rolloutID, plan.ActApply, good, false); err != nil {
 		return err
 	}
-	commit := workflows.Commitment{Source: workflows.FundingSources[0], Name: "bench", AmountCents: 100}
-	if ds, err = rounds(op{rollout, workflows.UpdateFunding, commit, false}, acceptedNoop); err != nil {
+	commit := &plan.Commitment{Source: plan.FundingSources[0], Name: "bench", AmountCents: 100}
+	if ds, err = rounds(op{rolloutID, plan.ActFunding, commit, false}, acceptedNoop); err != nil {
 		return err
 	}
 	fund, acc2 := ds[0], ds[1]
@@ -285,7 +295,7 @@ func (b *bench) history(ctx context.Context) error {
 	}
 	actx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
-	actor := &simulate.Actor{C: s.c, Out: io.Discard, Poll: 20 * time.Millisecond}
+	actor := &simulate.Actor{C: rollout.New(s.c, simulate.Player), Out: io.Discard, Poll: 20 * time.Millisecond}
 	if err := actor.Run(actx, ids, variants); err != nil {
 		return fmt.Errorf("scripted actor: %w", err)
 	}
@@ -293,11 +303,11 @@ func (b *bench) history(ctx context.Context) error {
 
 	maxEvents, maxBytes := 0, 0
 	for i, id := range ids {
-		var res workflows.Result
+		var res rollout.Result
 		if err := s.c.GetWorkflow(ctx, id, "").Get(ctx, &res); err != nil {
 			return fmt.Errorf("%s: %w", id, err)
 		}
-		for _, wid := range []string{id, workflows.CohortWorkflowID(id)} {
+		for _, wid := range []string{id, rollout.CohortWorkflowID(id)} {
 			h, err := s.historyOf(ctx, wid)
 			var nf *serviceerror.NotFound
 			if errors.As(err, &nf) {

@@ -15,6 +15,8 @@ import (
 
 	"github.com/stichtingbmp/amwaht/activities"
 	"github.com/stichtingbmp/amwaht/internal/municipality"
+	"github.com/stichtingbmp/amwaht/internal/plan"
+	"github.com/stichtingbmp/amwaht/internal/rollout"
 	"github.com/stichtingbmp/amwaht/internal/wave"
 	"github.com/stichtingbmp/amwaht/workflows"
 )
@@ -29,7 +31,7 @@ func (b *bench) sim2012(ctx context.Context) error {
 	w := wave.Wave2012()
 	var suite testsuite.WorkflowTestSuite
 	suite.SetLogger(tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
-	end := w.IntendedStart.Add(w.CohortLength() + 48*time.Hour)
+	end := w.IntendedStart().Add(w.CohortLength() + 48*time.Hour)
 
 	c0, t0 := selfCPU(), time.Now()
 	for _, m := range b.ms {
@@ -69,8 +71,7 @@ func benchSleep(ctx workflow.Context, d time.Duration) error { return workflow.S
 // happy path and checks it graduates.
 func happy2012(suite *testsuite.WorkflowTestSuite, m municipality.Municipality, w wave.Calendar) error {
 	env := suite.NewTestWorkflowEnvironment()
-	env.RegisterWorkflow(workflows.RolloutWorkflow)
-	env.RegisterWorkflow(workflows.CohortWorkflow)
+	workflows.Register(env)
 	env.RegisterActivityWithOptions(func(ctx context.Context, req activities.EmailRequest) (activities.EmailResult, error) {
 		return activities.EmailResult{Status: activities.StatusLogged}, nil
 	}, activity.RegisterOptions{Name: "SendEmail"})
@@ -78,7 +79,7 @@ func happy2012(suite *testsuite.WorkflowTestSuite, m municipality.Municipality, 
 		return activities.PremiumResult{PaymentID: 1, AmountCents: req.AmountCents}, nil
 	}, activity.RegisterOptions{Name: "PayPremium"})
 	env.SetStartTime(w.Opens)
-	id := workflows.WorkflowID(w.Name, m.Code)
+	id := rollout.WorkflowID(w.Name, m.Code)
 	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: id})
 
 	var problems []string
@@ -97,50 +98,50 @@ func happy2012(suite *testsuite.WorkflowTestSuite, m municipality.Municipality, 
 		}
 		env.RegisterDelayedCallback(func() {
 			if target == id {
-				env.UpdateWorkflow(name, uid, cb, arg)
-			} else if err := env.UpdateWorkflowByID(target, name, uid, cb, arg); err != nil {
+				env.UpdateWorkflow(name, uid, cb, benchActor, arg)
+			} else if err := env.UpdateWorkflowByID(target, name, uid, cb, benchActor, arg); err != nil {
 				problems = append(problems, fmt.Sprintf("%s: %v", name, err))
 			}
 		}, when.Sub(w.Opens))
 	}
 	ams := func(mo time.Month, d, hh int) time.Time { return time.Date(2012, mo, d, hh, 0, 0, 0, wave.Amsterdam) }
 	code := m.Code
-	at(ams(time.February, 20, 10), id, workflows.UpdateApply, workflows.ProducerApplication{
+	at(ams(time.February, 20, 10), id, plan.ActApply, plan.ProducerApplication{
 		Organisation: "Welzijn " + m.Name, Kind: "welzijnsinstelling", ContactName: "Contactpersoon", ContactEmail: "producent-" + code + "@example.nl"})
-	at(ams(time.March, 23, 17), id, workflows.UpdateAttendance, workflows.Attendance{Course: workflows.CourseProducer, Day: 1, Attended: true})
-	at(ams(time.March, 30, 17), id, workflows.UpdateAttendance, workflows.Attendance{Course: workflows.CourseProducer, Day: 2, Attended: true})
-	at(ams(time.March, 30, 17).Add(time.Minute), id, workflows.UpdateHandbook, struct{}{})
-	at(ams(time.April, 10, 10), id, workflows.UpdateTeacher, workflows.TeacherProposal{ID: "T1", Name: "Docent", Email: "docent-" + code + "@example.nl"})
-	for i, day := range w.TeacherCourse {
-		at(day.End.Add(time.Hour), id, workflows.UpdateAttendance, workflows.Attendance{Course: workflows.CourseTeacher, Day: i + 1, Teacher: "T1", Attended: true, HalfDays: day.HalfDays})
+	at(ams(time.March, 23, 17), id, plan.ActAttendance, plan.Attendance{Course: "producer", Day: 1, Attended: true})
+	at(ams(time.March, 30, 17), id, plan.ActAttendance, plan.Attendance{Course: "producer", Day: 2, Attended: true})
+	at(ams(time.March, 30, 17).Add(time.Minute), id, plan.ActConfirm, plan.Confirmation{Step: "handbook"})
+	at(ams(time.April, 10, 10), id, plan.ActTeacher, plan.TeacherProposal{ID: "T1", Name: "Docent", Email: "docent-" + code + "@example.nl"})
+	for i, day := range w.TeacherCourse() {
+		at(day.End.Add(time.Hour), id, plan.ActAttendance, plan.Attendance{Course: "teacher", Day: i + 1, Teacher: "T1", Attended: true})
 	}
-	at(ams(time.May, 1, 10), id, workflows.UpdateFunding, workflows.Commitment{Source: "municipality", Name: "Gemeente " + m.Name, AmountCents: w.Budget()})
+	at(ams(time.May, 1, 10), id, plan.ActFunding, plan.Commitment{Source: "municipality", Name: "Gemeente " + m.Name, AmountCents: w.Budget()})
 	ids := make([]string, 15)
 	for i := range ids {
 		ids[i] = fmt.Sprintf("%s-P%02d", code, i+1)
 	}
-	at(ams(time.July, 1, 10), id, workflows.UpdateEnrol, workflows.Enrolment{ParticipantIDs: ids})
-	at(ams(time.July, 15, 10), id, workflows.UpdateLocation, workflows.Location{Name: "Buurthuis", Place: m.Name})
-	at(ams(time.August, 1, 10), id, workflows.UpdateInternships, workflows.Internships{Places: 8})
-	cohort := workflows.CohortWorkflowID(id)
+	at(ams(time.July, 1, 10), id, plan.ActEnrol, plan.Enrolment{ParticipantIDs: ids})
+	at(ams(time.July, 15, 10), id, plan.ActLocation, plan.Location{Name: "Buurthuis", Place: m.Name})
+	at(ams(time.August, 1, 10), id, plan.ActCount, plan.CountReport{Step: "internships", Count: 8})
+	cohort := rollout.CohortWorkflowID(id)
 	for mo := 1; mo <= 10; mo++ {
-		at(w.IntendedStart.Add(time.Duration(mo)*w.ReportEvery+24*time.Hour), cohort, workflows.UpdateProgress, workflows.ProgressReport{Month: mo, Active: 14})
+		at(w.IntendedStart().Add(time.Duration(mo)*w.ReportEvery+24*time.Hour), cohort, plan.ActProgress, plan.ProgressReport{Month: mo, Active: 14})
 	}
-	at(w.IntendedStart.Add(200*24*time.Hour), cohort, workflows.UpdatePeerGroup, workflows.PeerGroup{Count: 3})
-	at(w.IntendedStart.Add(w.CohortLength()+48*time.Hour), cohort, workflows.UpdateGraduates, workflows.Graduation{Count: 13})
+	at(w.IntendedStart().Add(200*24*time.Hour), cohort, plan.ActPeerGroup, plan.PeerGroup{Count: 3})
+	at(w.IntendedStart().Add(w.CohortLength()+48*time.Hour), cohort, plan.ActGraduates, plan.Graduation{Count: 13})
 
-	env.ExecuteWorkflow(workflows.RolloutWorkflow, rolloutInput(m, w))
+	env.ExecuteWorkflow(rollout.RolloutWorkflowType, rolloutInput(m, w))
 	if !env.IsWorkflowCompleted() {
 		return fmt.Errorf("%s: the rollout did not complete", id)
 	}
 	if err := env.GetWorkflowError(); err != nil {
 		return fmt.Errorf("%s: %w", id, err)
 	}
-	var res workflows.Result
+	var res rollout.Result
 	if err := env.GetWorkflowResult(&res); err != nil {
 		return fmt.Errorf("%s: %w", id, err)
 	}
-	if res.Outcome != workflows.OutcomeGraduated || len(problems) > 0 {
+	if res.Outcome != plan.OutcomeGraduated || len(problems) > 0 {
 		return fmt.Errorf("%s: outcome %s, %d graduates; %v", id, res.Outcome, res.Graduates, problems)
 	}
 	return nil

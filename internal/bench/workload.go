@@ -20,8 +20,9 @@ import (
 
 	"github.com/stichtingbmp/amwaht/internal/mail"
 	"github.com/stichtingbmp/amwaht/internal/municipality"
+	"github.com/stichtingbmp/amwaht/internal/plan"
+	"github.com/stichtingbmp/amwaht/internal/rollout"
 	"github.com/stichtingbmp/amwaht/internal/wave"
-	"github.com/stichtingbmp/amwaht/workflows"
 )
 
 // benchNoop is the baseline workflow: it takes no input, does nothing, and
@@ -49,13 +50,16 @@ func registerNoop(w worker.Registry) {
 
 // rolloutInput is a rollout for municipality m on wave w, with a
 // municipality contact made up from its code.
-func rolloutInput(m municipality.Municipality, w wave.Calendar) workflows.RolloutInput {
-	return workflows.RolloutInput{
-		Municipality: workflows.Municipality{Code: m.Code, Name: m.Name, Province: m.Province},
+func rolloutInput(m municipality.Municipality, w wave.Calendar) rollout.Input {
+	return rollout.Input{
+		Municipality: m,
 		Wave:         w,
 		Contact:      mail.Contact{Name: "Team WMO", Email: "wmo-" + strings.ToLower(m.Code) + "@gemeente.example.nl"},
 	}
 }
+
+// benchActor is who the bench's actions record.
+var benchActor = plan.Actor{Via: plan.ViaScript, Name: "bench"}
 
 // noopOptions start the baseline with the same ID policies, on its queue.
 func noopOptions(id string) client.StartWorkflowOptions {
@@ -106,13 +110,9 @@ func parallel(ctx context.Context, n, workers int, f func(ctx context.Context, i
 func (s *stack) startRollouts(ctx context.Context, ms []municipality.Municipality, w wave.Calendar) ([]string, time.Duration, error) {
 	ids := make([]string, len(ms))
 	d, err := parallel(ctx, len(ms), starters, func(ctx context.Context, i int) error {
-		in := rolloutInput(ms[i], w)
-		run, err := s.c.ExecuteWorkflow(ctx, workflows.StartOptions(in), workflows.RolloutWorkflow, in)
-		if err != nil {
-			return fmt.Errorf("start %s: %w", workflows.WorkflowID(w.Name, ms[i].Code), err)
-		}
-		ids[i] = run.GetID()
-		return nil
+		id, err := rollout.New(s.c, benchActor).Start(ctx, rolloutInput(ms[i], w))
+		ids[i] = id
+		return err
 	})
 	return ids, d, err
 }
@@ -150,7 +150,7 @@ func (s *stack) terminate(ctx context.Context, ids []string) error {
 func (s *stack) invitations(ctx context.Context, waveName string) (int, error) {
 	var n int
 	err := s.db.GetContext(ctx, &n, `SELECT count(*) FROM outbox WHERE template = 'producer-invitation' AND workflow_id LIKE $1`,
-		workflows.WorkflowID(waveName, "")+"%")
+		rollout.WorkflowID(waveName, "")+"%")
 	return n, err
 }
 

@@ -49,6 +49,10 @@ func FuzzRunArgs(f *testing.F) {
 		"waves|extra",
 		"municipalities|--province|Utrecht",
 		"contact|GM0344|--wave|demo|--role|king|--email|x",
+		"confirm|GM0344|--wave|2013-overeenkomst|--step|agreement|--note|getekend",
+		"count|GM0344|--wave|demo|--step|internships|--count|101",
+		"start|--municipality|GM0344|--wave|demo|--lang|fr",
+		"list|--wave|\\' OR AmwahtWave != '' -- ",
 		"emails|list|GM0344|--wave|demo",
 		"nonsense|--x",
 		"start|--municipality|GM0344|--wave-file|../wave/testdata/wave-2013.json|--contact-email|x@y.nl",
@@ -57,7 +61,7 @@ func FuzzRunArgs(f *testing.F) {
 	} {
 		f.Add(seed)
 	}
-	dialTemporal = func(context.Context) (client.Client, error) {
+	dialTemporal = func(context.Context, string) (client.Client, error) {
 		return nil, fmt.Errorf("%w: fuzz: no Temporal", app.ErrUnreachable)
 	}
 	f.Fuzz(func(t *testing.T, line string) {
@@ -72,16 +76,18 @@ func FuzzRunArgs(f *testing.F) {
 				t.Skip()
 			}
 		}
+		t.Setenv("AMWAHT_LANG", "nl")
 		t.Setenv("DATABASE_URL", "postgres://fuzz@127.0.0.1:1/none?sslmode=disable&connect_timeout=1")
 		var out, errOut bytes.Buffer
 		code := Run(context.Background(), args, &out, &errOut)
 		if code < ExitOK || code > ExitUnreachable {
 			t.Fatalf("%q: exit %d is not a documented code\n%s", args, code, errOut.String())
 		}
-		if code != ExitOK && !strings.HasPrefix(errOut.String(), "error: ") {
+		msg, explained := strings.CutPrefix(errOut.String(), "fout: ")
+		if code != ExitOK && !explained {
 			t.Fatalf("%q: exit %d without an explanation on stderr: %q", args, code, errOut.String())
 		}
-		if code != ExitOK && len(strings.TrimSpace(strings.TrimPrefix(errOut.String(), "error: "))) < 10 {
+		if code != ExitOK && len(strings.TrimSpace(msg)) < 10 {
 			t.Fatalf("%q: exit %d with too short an explanation: %q", args, code, errOut.String())
 		}
 	})

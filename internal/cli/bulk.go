@@ -7,12 +7,12 @@ import (
 	"os"
 	"regexp"
 	"strings"
-	"sync"
 	"unicode"
 
 	"github.com/stichtingbmp/amwaht/internal/app"
 	"github.com/stichtingbmp/amwaht/internal/mail"
 	"github.com/stichtingbmp/amwaht/internal/municipality"
+	"github.com/stichtingbmp/amwaht/internal/rollout"
 	"github.com/stichtingbmp/amwaht/internal/wave"
 )
 
@@ -99,77 +99,55 @@ func slug(name string) string {
 	return strings.Trim(b.String(), "-")
 }
 
-// batchStarters is how many rollouts a batch starts at once: enough to keep
-// the server busy (342 municipalities in seconds, see make bench), few
-// enough not to flood it.
-const batchStarters = 8
-
-// startBatch starts many rollouts with one wave calendar. Every contact
-// address is checked before the first start; a rollout that already runs is
-// skipped. It reports every municipality and a summary.
+// startBatch starts many rollouts with one wave. Every contact address is
+// checked before the first start; a rollout that already runs is skipped.
+// It reports every municipality and a summary.
 func startBatch(e *env, list []municipality.Municipality, w wave.Calendar, pattern, contactName string) error {
 	var errs []error
-	addrs := make([]string, len(list))
+	ins := make([]rollout.Input, len(list))
 	for i, m := range list {
-		addrs[i] = contactFor(pattern, m)
-		if err := mail.ValidateAddress(addrs[i]); err != nil {
+		ins[i] = rolloutInput(m, w, contactFor(pattern, m), contactName)
+		if err := mail.ValidateAddress(ins[i].Contact.Email); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", m, err))
 		}
 	}
 	if len(errs) > 0 {
-		return withCode(ExitUsage, fmt.Errorf("--contact-email-pattern gives bad addresses; nothing was started:\n%w", errors.Join(errs...)))
+		return withCode(ExitUsage, fmt.Errorf("%s\n%w", e.t("--contact-email-pattern geeft foute adressen; er is niets gestart:", "--contact-email-pattern gives bad addresses; nothing was started:"), errors.Join(errs...)))
 	}
-	c, err := e.client()
+	rc, err := e.rollouts()
 	if err != nil {
 		return err
 	}
 	p := &batchProgress{w: e.out, tty: app.IsTerminal(e.out), total: len(list)}
-	var mu sync.Mutex // guards the counts and the progress output
 	var started, skipped, failed int
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range min(batchStarters, len(list)) {
-		wg.Go(func() {
-			for i := range next {
-				m := list[i]
-				id, err := startRollout(e, c, rolloutInput(m, w, addrs[i], contactName))
-				mu.Lock()
-				switch {
-				case err == nil:
-					started++
-					p.report(fmt.Sprintf("%s: started %s, invitation to %s", m, id, addrs[i]), false)
-				case errors.Is(err, errAlreadyRuns):
-					skipped++
-					p.report(fmt.Sprintf("%s: skipped (already runs)", m), false)
-				default:
-					failed++
-					p.report(fmt.Sprintf("%s: failed: %v", m, err), true)
-				}
-				mu.Unlock()
-			}
-		})
-	}
-	attempted := 0
-	for i := range list {
-		if e.ctx.Err() != nil {
-			break
+	attempted := rc.StartMany(e.ctx, ins, func(r rollout.Started) {
+		m := r.Input.Municipality
+		switch {
+		case r.Skipped:
+			skipped++
+			p.report(e.t("%s: overgeslagen (loopt al)", "%s: skipped (already runs)", m), false)
+		case r.Err != nil:
+			failed++
+			p.report(e.t("%s: mislukt: %v", "%s: failed: %v", m, r.Err), true)
+		default:
+			started++
+			p.report(e.t("%s: gestart %s, uitnodiging aan %s", "%s: started %s, invitation to %s", m, r.ID, r.Input.Contact.Email), false)
 		}
-		next <- i
-		attempted++
-	}
-	close(next)
-	wg.Wait()
+	})
 	p.finish()
+	summary := e.t("gestart %d, overgeslagen %d, mislukt %d", "started %d, skipped %d, failed %d", started, skipped, failed)
 	if attempted < len(list) {
-		fmt.Fprintf(e.out, "started %d, skipped %d, failed %d\n", started, skipped, failed)
-		return withCode(ExitError, fmt.Errorf("interrupted: %d of %d municipalities not attempted; run the same command again to continue", len(list)-attempted, len(list)))
+		fmt.Fprintln(e.out, summary)
+		return withCode(ExitError, fmt.Errorf("%s", e.t("onderbroken: %d van %d gemeenten niet geprobeerd; geef dezelfde opdracht nog eens om verder te gaan",
+			"interrupted: %d of %d municipalities not attempted; run the same command again to continue", len(list)-attempted, len(list))))
 	}
 	if started > 0 {
-		fmt.Fprintf(e.out, "Wave %s: a producer must apply before %s.\n", w.Name, deadlineText(w, w.ApplicationDeadline))
+		fmt.Fprintln(e.out, e.t("Ronde %s: een producent moet zich aanmelden vóór %s.", "Wave %s: a producer must apply before %s.", w.Name, deadlineText(e, w, w.ApplicationDeadline())))
 	}
-	fmt.Fprintf(e.out, "started %d, skipped %d, failed %d\n", started, skipped, failed)
+	fmt.Fprintln(e.out, summary)
 	if failed > 0 {
-		return withCode(ExitError, fmt.Errorf("%d of %d rollouts could not be started (see above); run the same command again to retry them", failed, len(list)))
+		return withCode(ExitError, fmt.Errorf("%s", e.t("%d van %d uitrollen konden niet starten (zie hierboven); geef dezelfde opdracht nog eens om ze opnieuw te proberen",
+			"%d of %d rollouts could not be started (see above); run the same command again to retry them", failed, len(list))))
 	}
 	return nil
 }

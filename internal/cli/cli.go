@@ -1,5 +1,8 @@
 // Package cli is the staff command line ("starter"): BMP staff start
-// rollouts, record what happened, and read status, all through Temporal.
+// rollouts, record what happened, and read where rollouts stand, all
+// through the rollouts' typed client (internal/rollout). The staff actions'
+// commands are drawn from their declarations (internal/plan). Output is
+// Dutch; --lang en (or AMWAHT_LANG=en) gives English.
 package cli
 
 import (
@@ -8,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/user"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -15,6 +19,8 @@ import (
 
 	"github.com/stichtingbmp/amwaht/internal/app"
 	"github.com/stichtingbmp/amwaht/internal/municipality"
+	"github.com/stichtingbmp/amwaht/internal/plan"
+	"github.com/stichtingbmp/amwaht/internal/rollout"
 )
 
 // Exit codes, documented in the README.
@@ -45,17 +51,23 @@ func withCode(code int, err error) error {
 
 // env is what every command shares; the Temporal client is dialed on first use.
 type env struct {
-	ctx    context.Context
-	out    io.Writer
-	errOut io.Writer
-	c      client.Client
+	ctx     context.Context
+	out     io.Writer
+	errOut  io.Writer
+	c       client.Client
+	langArg string
+	lang    plan.Lang
+	actor   plan.Actor
 }
+
+// t writes a message in the chosen language.
+func (e *env) t(nl, en string, args ...any) string { return plan.F(nl, en, args...).In(e.lang) }
 
 func (e *env) client() (client.Client, error) {
 	if e.c != nil {
 		return e.c, nil
 	}
-	c, err := dialTemporal(e.ctx)
+	c, err := dialTemporal(e.ctx, identity(e.actor))
 	if err != nil {
 		return nil, withCode(ExitUnreachable, err)
 	}
@@ -63,9 +75,44 @@ func (e *env) client() (client.Client, error) {
 	return c, nil
 }
 
+// rollouts is the typed client, acting as the CLI's user.
+func (e *env) rollouts() (*rollout.Client, error) {
+	c, err := e.client()
+	if err != nil {
+		return nil, err
+	}
+	return rollout.New(c, e.actor), nil
+}
+
 // dialTemporal connects to Temporal; a variable so that the fuzz test of the
 // argument handling runs without a server.
-var dialTemporal = func(ctx context.Context) (client.Client, error) { return app.DialTemporal(ctx, nil) }
+var dialTemporal = func(ctx context.Context, identity string) (client.Client, error) {
+	return app.DialTemporalAs(ctx, identity, nil)
+}
+
+// cliActor is who the CLI's actions record: AMWAHT_ACTOR, else the
+// operating-system user.
+func cliActor() plan.Actor {
+	name := strings.TrimSpace(os.Getenv("AMWAHT_ACTOR"))
+	if name == "" {
+		if u, err := user.Current(); err == nil {
+			name = u.Username
+		}
+	}
+	if name == "" {
+		name = os.Getenv("USER")
+	}
+	if name == "" {
+		name = "onbekend"
+	}
+	return plan.Actor{Via: plan.ViaCLI, Name: name}
+}
+
+// identity names the actor in Temporal's records of every request.
+func identity(a plan.Actor) string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("starter:%s@%s", a.Name, host)
+}
 
 func (e *env) close() {
 	if e.c != nil {
@@ -75,7 +122,7 @@ func (e *env) close() {
 
 // Run executes the CLI with args and returns the process's exit code.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	e := &env{ctx: ctx, out: stdout, errOut: stderr}
+	e := &env{ctx: ctx, out: stdout, errOut: stderr, lang: plan.NL, actor: cliActor()}
 	defer e.close()
 	root := newRoot(e)
 	root.SetArgs(args)
@@ -85,7 +132,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		return ExitOK
 	}
-	fmt.Fprintln(stderr, "error:", err)
+	fmt.Fprintln(stderr, e.t("fout:", "error:"), err)
 	var ee *exitError
 	if errors.As(err, &ee) {
 		return ee.code
@@ -94,7 +141,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return ExitUnreachable
 	}
 	if isUsage(err) {
-		fmt.Fprintln(stderr, "Run with --help for usage.")
+		fmt.Fprintln(stderr, e.t("Gebruik --help voor uitleg.", "Run with --help for usage."))
 		return ExitUsage
 	}
 	return ExitError
@@ -118,14 +165,26 @@ func newRoot(e *env) *cobra.Command {
 		Long: `starter starts AMWAHT rollouts (one per municipality per wave), records what
 happened in them, and shows where they stand. It talks to Temporal: set
 TEMPORAL_ADDRESS and TEMPORAL_NAMESPACE (defaults localhost:7233, default).
+Output is in Dutch; --lang en, or AMWAHT_LANG=en, gives English. Every
+action records who did it: AMWAHT_ACTOR, else the operating-system user.
+Times are Dutch time (Europe/Amsterdam).
 
 Exit codes: 0 ok, 1 error, 2 usage, 3 rejected by the rollout, 4 not found,
 5 Temporal or PostgreSQL unreachable.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			l, err := plan.ParseLang(e.langArg)
+			if err != nil {
+				return withCode(ExitUsage, fmt.Errorf("--lang: %w", err))
+			}
+			e.lang = l
+			return nil
+		},
 	}
-	root.AddCommand(newStart(e), newApply(e), newStatus(e), newSimulate(e), newEmails(e), newContact(e), newMunicipalities(e), newWaves(e))
-	root.AddCommand(staffCommands(e)...)
+	root.PersistentFlags().StringVar(&e.langArg, "lang", os.Getenv("AMWAHT_LANG"), "language of the output: nl (default) or en")
+	root.AddCommand(newStart(e), newStatus(e), newSimulate(e), newEmails(e), newMunicipalities(e), newWaves(e))
+	root.AddCommand(actionCommands(e)...)
 	root.AddCommand(newList(e), newStalled(e), newTimeline(e))
 	return root
 }
@@ -144,13 +203,4 @@ func lookupMunicipality(code string) (municipality.Municipality, error) {
 		return m, withCode(ExitNotFound, err)
 	}
 	return m, nil
-}
-
-// notFound turns Temporal's "no such workflow" into a message staff can act on.
-func notFound(err error, m municipality.Municipality, wave, id string) error {
-	if isNotFound(err) {
-		return withCode(ExitNotFound, fmt.Errorf("no rollout for %s in wave %s (workflow %s): start one with 'starter start --municipality %s --wave %s --contact-email …'",
-			m, wave, id, m.Code, wave))
-	}
-	return err
 }

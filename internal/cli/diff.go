@@ -2,148 +2,163 @@ package cli
 
 import (
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/stichtingbmp/amwaht/internal/mail"
-	"github.com/stichtingbmp/amwaht/workflows"
+	"github.com/stichtingbmp/amwaht/internal/plan"
+	"github.com/stichtingbmp/amwaht/internal/rollout"
+	"github.com/stichtingbmp/amwaht/internal/wave"
 )
 
-// when writes a moment for staff, in local time; zero is "—".
+// when writes a moment for staff, in Dutch time (the one zone staff read);
+// zero is "—".
 func when(t time.Time) string {
 	if t.IsZero() {
 		return "—"
 	}
-	return t.Local().Format("2006-01-02 15:04:05 MST") // the zone, since a server often runs on UTC
+	return t.In(wave.Amsterdam).Format("2006-01-02 15:04:05")
 }
 
-func yesNo(b bool) string {
+func (e *env) yesNo(b bool) string {
 	if b {
-		return "yes"
+		return e.t("ja", "yes")
 	}
-	return "no"
+	return e.t("nee", "no")
 }
 
 // diffStatus lists, for staff, what an action changed in a rollout's (or a
-// cohort's) status: phase, steps (new, state, due date, problem, last action)
-// and the recorded counts.
-func diffStatus(before, after workflows.Status) []string {
+// cohort's) status: phase, outcome, lines (new, state, due date, problem,
+// last action) and the recorded counts.
+func (e *env) diffStatus(before, after rollout.Status) []string {
 	var out []string
-	add := func(format string, args ...any) { out = append(out, fmt.Sprintf(format, args...)) }
-	if before.Phase != after.Phase {
-		add("phase: %s → %s", orDash(string(before.Phase)), after.Phase)
+	add := func(nl, en string, args ...any) { out = append(out, e.t(nl, en, args...)) }
+	if before.PhaseLabel() != after.PhaseLabel() {
+		add("fase: %s → %s", "phase: %s → %s", before.PhaseLabel(), after.PhaseLabel())
 	}
 	if before.Outcome != after.Outcome {
-		add("outcome: %s → %s", orDash(string(before.Outcome)), orDash(string(after.Outcome)))
+		add("uitkomst: %s → %s", "outcome: %s → %s", before.Outcome.Label(), after.Outcome.Label())
 	}
 	if before.Stalled != after.Stalled {
-		add("stalled: %s → %s", yesNo(before.Stalled), yesNo(after.Stalled))
-	}
-	old := map[string]workflows.Step{}
-	for _, s := range before.Steps {
-		old[s.Name] = s
+		add("vastgelopen: %s → %s", "stalled: %s → %s", e.yesNo(before.Stalled), e.yesNo(after.Stalled))
 	}
 	for _, s := range after.Steps {
-		b, existed := old[s.Name]
-		name := fmt.Sprintf("step %s (%s)", s.Name, s.Label)
-		if !existed {
-			add("%s: new, %s, due %s", name, s.State, when(s.Due))
-			continue
-		}
-		var parts []string
-		if b.State != s.State {
-			parts = append(parts, fmt.Sprintf("%s → %s", b.State, s.State))
-		}
-		if !b.Due.Equal(s.Due) {
-			parts = append(parts, fmt.Sprintf("due %s → %s", when(b.Due), when(s.Due)))
-		}
-		if b.Problem != s.Problem {
-			if s.Problem == "" {
-				parts = append(parts, "problem cleared")
-			} else {
-				parts = append(parts, "problem: "+s.Problem)
-			}
-		}
-		if s.LastAction != "" && (b.LastAction != s.LastAction || !b.LastActionAt.Equal(s.LastActionAt)) {
-			parts = append(parts, fmt.Sprintf("last action: %s (%s)", s.LastAction, when(s.LastActionAt)))
-		}
-		if len(parts) > 0 {
-			add("%s: %s", name, strings.Join(parts, "; "))
+		out = append(out, e.diffLine(before.Line(s.Name), s)...)
+	}
+	out = append(out, e.diffRecorded(before, after)...)
+	return out
+}
+
+// diffLine says what changed on one line.
+func (e *env) diffLine(b *rollout.Step, s rollout.Step) []string {
+	name := e.t("stap %s (%s)", "step %s (%s)", s.Name, s.Label)
+	if b == nil {
+		return []string{e.t("%s: nieuw, %s, uiterlijk %s", "%s: new, %s, due %s", name, s.State.Label(), when(s.Due))}
+	}
+	var parts []string
+	if b.State != s.State {
+		parts = append(parts, fmt.Sprintf("%s → %s", b.State.Label().In(e.lang), s.State.Label().In(e.lang)))
+	}
+	if !b.Due.Equal(s.Due) {
+		parts = append(parts, e.t("uiterlijk %s → %s", "due %s → %s", when(b.Due), when(s.Due)))
+	}
+	if b.Problem != s.Problem {
+		if s.Problem.IsZero() {
+			parts = append(parts, e.t("probleem opgelost", "problem cleared"))
+		} else {
+			parts = append(parts, e.t("probleem: %s", "problem: %s", s.Problem))
 		}
 	}
+	if !s.LastAction.IsZero() && (b.LastAction != s.LastAction || !b.LastActionAt.Equal(s.LastActionAt)) {
+		parts = append(parts, e.t("laatste actie: %s", "last action: %s", e.lastAction(s)))
+	}
+	if len(parts) == 0 {
+		return nil
+	}
+	return []string{name + ": " + strings.Join(parts, "; ")}
+}
+
+// lastAction writes a line's last action with when and who.
+func (e *env) lastAction(s rollout.Step) string {
+	if s.LastAction.IsZero() {
+		return ""
+	}
+	v := s.LastAction.In(e.lang)
+	if !s.LastActionAt.IsZero() {
+		v += " (" + when(s.LastActionAt)
+		if s.LastActor != nil {
+			v += ", " + s.LastActor.Label().In(e.lang)
+		}
+		v += ")"
+	}
+	return v
+}
+
+// diffRecorded says what changed in the recorded counts.
+func (e *env) diffRecorded(before, after rollout.Status) []string {
+	var out []string
+	add := func(nl, en string, args ...any) { out = append(out, e.t(nl, en, args...)) }
 	if before.CommittedCents != after.CommittedCents {
-		add("funding committed: %s → %s of %s", mail.Euro(before.CommittedCents), mail.Euro(after.CommittedCents), mail.Euro(after.BudgetCents))
+		add("financiering toegezegd: %s → %s van %s", "funding committed: %s → %s of %s", mail.Euro(before.CommittedCents), mail.Euro(after.CommittedCents), mail.Euro(after.BudgetCents))
 	}
 	if before.Participants != after.Participants {
-		add("participants enrolled: %d → %d (minimum %d)", before.Participants, after.Participants, after.MinimumGroup)
-	}
-	oldT := map[string]workflows.TeacherStatus{}
-	for _, t := range before.Teachers {
-		oldT[t.ID] = t
+		add("deelnemers ingeschreven: %d → %d (minimaal %d)", "participants enrolled: %d → %d (minimum %d)", before.Participants, after.Participants, after.MinimumGroup)
 	}
 	for _, t := range after.Teachers {
-		b, ok := oldT[t.ID]
+		i := slices.IndexFunc(before.Teachers, func(b rollout.TeacherStatus) bool { return b.ID == t.ID })
 		switch {
-		case !ok:
-			add("teacher %s (%s) put forward", t.ID, t.Name)
-		case b.HalfDays != t.HalfDays || b.Complete != t.Complete:
-			add("teacher %s: half-days followed %d → %d%s", t.ID, b.HalfDays, t.HalfDays, map[bool]string{true: " (complete)", false: ""}[t.Complete])
+		case i < 0:
+			add("docent %s (%s) aangemeld", "teacher %s (%s) put forward", t.ID, t.Name)
+		case before.Teachers[i].HalfDays != t.HalfDays || before.Teachers[i].Complete != t.Complete:
+			add("docent %s: gevolgde dagdelen %d → %d%s", "teacher %s: half-days followed %d → %d%s", t.ID, before.Teachers[i].HalfDays, t.HalfDays, map[bool]plan.Text{true: plan.T(" (compleet)", " (complete)")}[t.Complete])
 		}
 	}
 	if after.Location != nil && (before.Location == nil || *before.Location != *after.Location) {
-		add("location: %s, %s", after.Location.Name, after.Location.Place)
+		add("leslocatie: %s, %s", "location: %s, %s", after.Location.Name, after.Location.Place)
 	}
 	if before.Internships != after.Internships {
-		add("internship places: %d → %d", before.Internships, after.Internships)
+		add("stageplekken: %d → %d", "internship places: %d → %d", before.Internships, after.Internships)
 	}
-	if before.Handbook != after.Handbook {
-		add("handbook handed out: %s → %s", yesNo(before.Handbook), yesNo(after.Handbook))
+	if before.PeerGroups != after.PeerGroups {
+		add("lotgenotengroepen: %d → %d", "peer-support groups: %d → %d", before.PeerGroups, after.PeerGroups)
 	}
-	if !before.PlannedStart.Equal(after.PlannedStart) {
-		add("planned start: %s → %s", when(before.PlannedStart), when(after.PlannedStart))
+	if !before.PlannedStart.Equal(after.PlannedStart) && !after.Cohort {
+		add("geplande start: %s → %s", "planned start: %s → %s", when(before.PlannedStart), when(after.PlannedStart))
 	}
-	if !before.StartedAt.Equal(after.StartedAt) {
-		add("started: %s", when(after.StartedAt))
+	if !before.StartedAt.Equal(after.StartedAt) && !after.Cohort {
+		add("gestart: %s", "started: %s", when(after.StartedAt))
 	}
 	if before.CohortID != after.CohortID {
-		add("cohort: %s", after.CohortID)
+		add("opleiding: %s", "cohort: %s", after.CohortID)
 	}
 	return out
 }
 
-func orDash(s string) string {
-	if s == "" {
-		return "—"
-	}
-	return s
-}
-
 // printChange writes the headline, what changed, and where the workflow now stands.
-func printChange(w io.Writer, headline string, before, after workflows.Status) {
-	fmt.Fprintln(w, headline)
-	changes := diffStatus(before, after)
+func printChange(e *env, headline string, before, after rollout.Status) {
+	fmt.Fprintln(e.out, headline)
+	changes := e.diffStatus(before, after)
 	if len(changes) == 0 {
-		fmt.Fprintln(w, "  (no change visible in the status)")
+		fmt.Fprintln(e.out, "  "+e.t("(geen verandering te zien in de stand)", "(no change visible in the status)"))
 	}
 	for _, c := range changes {
-		fmt.Fprintln(w, "  "+c)
+		fmt.Fprintln(e.out, "  "+c)
 	}
-	fmt.Fprintln(w, nowLine(after))
+	fmt.Fprintln(e.out, e.nowLine(after))
 }
 
 // nowLine says where a workflow stands: phase, what it waits on, next due date.
-func nowLine(st workflows.Status) string {
+func (e *env) nowLine(st rollout.Status) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Now: phase %s", st.Phase)
+	b.WriteString(e.t("Nu: fase %s", "Now: phase %s", st.PhaseLabel()))
 	if st.Outcome != "" {
-		fmt.Fprintf(&b, ", outcome %s", st.Outcome)
+		b.WriteString(e.t(", uitkomst %s", ", outcome %s", st.Outcome.Label()))
 	}
 	if len(st.WaitingOn) > 0 {
-		fmt.Fprintf(&b, "; waiting on %s", strings.Join(st.WaitingOn, ", "))
+		b.WriteString(e.t("; wacht op %s", "; waiting on %s", strings.Join(st.WaitingOn, ", ")))
 		if !st.DueAt.IsZero() {
-			fmt.Fprintf(&b, " (next due %s)", when(st.DueAt))
+			b.WriteString(e.t(" (eerstvolgende uiterlijk %s)", " (next due %s)", when(st.DueAt)))
 		}
 	}
 	if st.Stalled {
@@ -153,7 +168,7 @@ func nowLine(st workflows.Status) string {
 				names = append(names, s.Name)
 			}
 		}
-		fmt.Fprintf(&b, "; STALLED: %s", strings.Join(names, ", "))
+		b.WriteString(e.t("; VASTGELOPEN: %s", "; STALLED: %s", strings.Join(names, ", ")))
 	}
 	b.WriteString(".")
 	return b.String()

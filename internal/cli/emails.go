@@ -10,7 +10,7 @@ import (
 
 	"github.com/stichtingbmp/amwaht/internal/app"
 	"github.com/stichtingbmp/amwaht/internal/mail"
-	"github.com/stichtingbmp/amwaht/workflows"
+	"github.com/stichtingbmp/amwaht/internal/rollout"
 )
 
 func newEmails(e *env) *cobra.Command {
@@ -107,7 +107,7 @@ messageId, attempts, error.`,
 			err = db.SelectContext(e.ctx, &rows, `
 				SELECT created_at, template, step, occurrence, role, recipient, subject, status,
 				       coalesce(message_id, '') AS message_id, attempts, coalesce(last_error, '') AS last_error
-				FROM outbox WHERE workflow_id IN ($1, $2) ORDER BY created_at, id`, id, workflows.CohortWorkflowID(id))
+				FROM outbox WHERE workflow_id IN ($1, $2) ORDER BY created_at, id`, id, rollout.CohortWorkflowID(id))
 			if err != nil {
 				return fmt.Errorf("read outbox: %w", err)
 			}
@@ -123,38 +123,5 @@ messageId, attempts, error.`,
 	}
 	ref.flags(cmd)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	return cmd
-}
-
-func newContact(e *env) *cobra.Command {
-	var ref rolloutRef
-	var c workflows.ContactCorrection
-	var party string
-	cmd := &cobra.Command{
-		Use:     "contact CODE --wave WAVE --party municipality|producer|teacher [--teacher T1] --email ADDRESS",
-		Short:   "Correct a party's e-mail address; undeliverable e-mails are sent again",
-		Example: "  starter contact GM0344 --wave demo --party producer --email f.yilmaz@welzijnutrecht.nl",
-		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			m, id, err := ref.resolve(args[0])
-			if err != nil {
-				return err
-			}
-			if err := mail.ValidateAddress(c.Email); err != nil {
-				return withCode(ExitUsage, fmt.Errorf("--email: %w", err))
-			}
-			c.Party = workflows.Party(party)
-			if _, err := update(e, m, ref.wave, id, workflows.UpdateContact, c); err != nil {
-				return err
-			}
-			fmt.Fprintf(e.out, "Recorded: the %s's address is now %s; e-mails that could not be delivered are sent again.\n", party, c.Email)
-			return nil
-		},
-	}
-	ref.flags(cmd)
-	cmd.Flags().StringVar(&party, "party", "", "whose address: municipality, producer or teacher")
-	cmd.Flags().StringVar(&c.Teacher, "teacher", "", "the teacher's ID, with --party teacher")
-	cmd.Flags().StringVar(&c.Email, "email", "", "the corrected address")
-	required(cmd, "party", "email")
 	return cmd
 }

@@ -8,14 +8,12 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"go.temporal.io/api/serviceerror"
-	"go.temporal.io/sdk/client"
 
 	"github.com/stichtingbmp/amwaht/internal/app"
 	"github.com/stichtingbmp/amwaht/internal/mail"
 	"github.com/stichtingbmp/amwaht/internal/municipality"
+	"github.com/stichtingbmp/amwaht/internal/rollout"
 	"github.com/stichtingbmp/amwaht/internal/wave"
-	"github.com/stichtingbmp/amwaht/workflows"
 )
 
 // UIURL is the Web UI's base, for links in output.
@@ -61,11 +59,13 @@ For a single municipality, a rollout that already runs exits 3.
 
 Waves: 2012 (the brochure's calendar), demo (the 2012 calendar starting now,
 one calendar day lasting --day-length, 1s by default), or a wave defined in a
-file with --wave-file (a JSON calendar in Dutch time; check it first with
-'starter waves --file wave.json'). Every rollout carries its calendar from the
+file with --wave-file (a JSON plan in Dutch time; check it first with
+'starter waves --file wave.json'). Every rollout carries its plan from the
 moment it starts: editing the file later changes only rollouts started
 afterwards. Every later command names the rollout by the file's "name", e.g.
-'starter status GM0344 --wave 2013'.`,
+'starter status GM0344 --wave 2013'. A wave file with --day-length is a
+rehearsal: its plan starts now and runs compressed, one day per --day-length,
+as the demo wave does.`,
 		Example: `  starter start --municipality GM0344 --wave demo --contact-email zorg@utrecht.nl
   starter start --municipality GM0363 --wave 2012 --contact-email wmo@amsterdam.nl --contact-name "Afdeling WMO"
   starter start --province Flevoland --wave 2012 --contact-email-pattern 'wmo@{name}.example.nl'
@@ -117,23 +117,32 @@ afterwards. Every later command names the rollout by the file's "name", e.g.
 	cmd.Flags().StringVar(&contactEmail, "contact-email", "", "e-mail address of the municipality's contact (one municipality)")
 	cmd.Flags().StringVar(&pattern, "contact-email-pattern", "", "address pattern with {code}, {CODE} or {name}, e.g. 'wmo@{name}.example.nl'")
 	cmd.Flags().StringVar(&contactName, "contact-name", "", "name of the municipality's contact (for the greeting)")
-	cmd.Flags().DurationVar(&dayLength, "day-length", wave.DemoDayLength, "demo wave only: how long one calendar day lasts")
+	cmd.Flags().DurationVar(&dayLength, "day-length", wave.DemoDayLength, "demo wave or a rehearsal of a wave file: how long one calendar day lasts")
 	return cmd
 }
 
-// startWave is the calendar of start's --wave or --wave-file (exactly one);
-// --day-length goes with the demo wave only. A wave file with problems lists
-// them all (exit 2) before anything starts.
+// startWave is the wave of start's --wave or --wave-file (exactly one);
+// --day-length goes with the demo wave, or compresses a wave file into a
+// rehearsal starting now. A wave file with problems lists them all (exit 2)
+// before anything starts.
 func startWave(cmd *cobra.Command, name, file string, dayLength time.Duration) (wave.Calendar, error) {
 	if (strings.TrimSpace(name) == "") == (file == "") {
 		return wave.Calendar{}, usageErr("give the wave with exactly one of --wave (%s) or --wave-file FILE (a wave defined in a file)", strings.Join(wave.Names(), ", "))
 	}
-	isDemo := file == "" && strings.EqualFold(strings.TrimSpace(name), "demo")
-	if cmd.Flags().Changed("day-length") && !isDemo {
-		return wave.Calendar{}, usageErr("--day-length is for the demo wave only: other waves run on their real calendar")
+	rehearse := cmd.Flags().Changed("day-length")
+	isDemo := file == "" && strings.EqualFold(strings.TrimSpace(name), wave.Demo)
+	if rehearse && !isDemo && file == "" {
+		return wave.Calendar{}, usageErr("--day-length is for the demo wave or a rehearsal of a wave file: wave %s runs on its real calendar", name)
+	}
+	if rehearse && dayLength <= 0 {
+		return wave.Calendar{}, usageErr("--day-length must be more than 0, e.g. 1s")
 	}
 	if file != "" {
-		return loadWaveFile(file, "nothing was started")
+		w, err := loadWaveFile(file, "nothing was started")
+		if err == nil && rehearse {
+			w = wave.Compress(w, w.Name, time.Now(), dayLength)
+		}
+		return w, err
 	}
 	w, err := wave.Lookup(name, time.Now(), dayLength)
 	if err != nil {
@@ -167,57 +176,37 @@ func startOne(e *env, m municipality.Municipality, w wave.Calendar, contactEmail
 	if err := mail.ValidateAddress(contactEmail); err != nil {
 		return withCode(ExitUsage, fmt.Errorf("--contact-email: %w", err))
 	}
-	c, err := e.client()
+	rc, err := e.rollouts()
 	if err != nil {
 		return err
 	}
-	id, err := startRollout(e, c, rolloutInput(m, w, contactEmail, contactName))
+	id, err := rc.Start(e.ctx, rolloutInput(m, w, contactEmail, contactName))
+	if errors.Is(err, rollout.ErrAlreadyRuns) {
+		return withCode(ExitRejected, fmt.Errorf("%s", e.t("er loopt al een uitrol voor %s in ronde %s (workflow %s): zie 'starter status %s --wave %s'",
+			"a rollout for %s in wave %s already runs (workflow %s): see 'starter status %s --wave %s'", m, w.Name, id, m.Code, w.Name)))
+	}
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.out, "Started %s: %s, wave %s.\n", id, m, w.Name)
-	fmt.Fprintf(e.out, "The invitation goes to %s; a producer must apply before %s.\n", contactEmail, deadlineText(w, w.ApplicationDeadline))
+	fmt.Fprintln(e.out, e.t("Gestart: %s: %s, ronde %s (%d stappen).", "Started %s: %s, wave %s (%d steps).", id, m, w.Name, len(w.Steps)))
+	fmt.Fprintln(e.out, e.t("De uitnodiging gaat naar %s; een producent moet zich aanmelden vóór %s.", "The invitation goes to %s; a producer must apply before %s.", contactEmail, deadlineText(e, w, w.ApplicationDeadline())))
 	fmt.Fprintf(e.out, "Web UI: %s\n", workflowLink(namespace(), id))
-	fmt.Fprintf(e.out, "Next: starter apply %s --wave %s --organisation … --kind welzijnsinstelling --contact-name … --contact-email …\n", m.Code, w.Name)
+	fmt.Fprintln(e.out, e.t("Volgende stap: starter apply %s --wave %s --organisation … --kind welzijnsinstelling --contact-name … --contact-email …",
+		"Next: starter apply %s --wave %s --organisation … --kind welzijnsinstelling --contact-name … --contact-email …", m.Code, w.Name))
 	return nil
 }
 
-func rolloutInput(m municipality.Municipality, w wave.Calendar, contactEmail, contactName string) workflows.RolloutInput {
-	return workflows.RolloutInput{
-		Municipality: workflows.Municipality(m),
-		Wave:         w,
-		Contact:      mail.Contact{Name: contactName, Email: contactEmail},
-	}
+func rolloutInput(m municipality.Municipality, w wave.Calendar, contactEmail, contactName string) rollout.Input {
+	return rollout.Input{Municipality: m, Wave: w, Contact: mail.Contact{Name: contactName, Email: contactEmail}}
 }
 
-// errAlreadyRuns is wrapped by startRollout's error when the municipality's
-// rollout in the wave is running.
-var errAlreadyRuns = errors.New("already runs")
-
-// startRollout starts one rollout's workflow, refusing a second one for the
-// same municipality and wave while the first runs.
-func startRollout(e *env, c client.Client, in workflows.RolloutInput) (string, error) {
-	opts := workflows.StartOptions(in)
-	id := opts.ID
-	_, err := c.ExecuteWorkflow(e.ctx, opts, workflows.RolloutWorkflow, in)
-	var already *serviceerror.WorkflowExecutionAlreadyStarted
-	if errors.As(err, &already) {
-		return id, withCode(ExitRejected, fmt.Errorf("a rollout for %s in wave %s %w (workflow %s): see 'starter status %s --wave %s'",
-			municipality.Municipality(in.Municipality), in.Wave.Name, errAlreadyRuns, id, in.Municipality.Code, in.Wave.Name))
-	}
-	if err != nil {
-		return id, fmt.Errorf("start rollout %s: %w", id, err)
-	}
-	return id, nil
-}
-
-// deadlineText writes a date for staff; on a compressed wave it adds the
-// real clock time, which is what matters there.
-func deadlineText(w wave.Calendar, t time.Time) string {
-	if w.DayLength == 24*time.Hour {
+// deadlineText writes a date for staff, in Dutch time; on a compressed wave
+// it adds how soon that is, which is what matters there.
+func deadlineText(e *env, w wave.Calendar, t time.Time) string {
+	if !w.Compressed() {
 		return mail.DutchDateTime(t)
 	}
-	return fmt.Sprintf("%s (in %s, at %s)", mail.DutchDateTime(t), time.Until(t).Round(time.Second), t.Local().Format("15:04:05"))
+	return e.t("%s (over %s)", "%s (in %s)", mail.DutchDateTime(t), time.Until(t).Round(time.Second))
 }
 
 func namespace() string {

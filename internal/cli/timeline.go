@@ -11,8 +11,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/stichtingbmp/amwaht/internal/plan"
+	"github.com/stichtingbmp/amwaht/internal/rollout"
 	"github.com/stichtingbmp/amwaht/internal/wave"
-	"github.com/stichtingbmp/amwaht/workflows"
 )
 
 func newTimeline(e *env) *cobra.Command {
@@ -35,9 +36,13 @@ to standard output.`,
 			if err != nil {
 				return err
 			}
-			cohort, _ := cohortStatus(e, st) // drawn without the cohort when it does not answer
+			rc, err := e.rollouts()
+			if err != nil {
+				return err
+			}
+			cohort, _ := rc.CohortOf(e.ctx, st) // drawn without the cohort when it does not answer
 			var buf bytes.Buffer
-			if err := renderTimeline(&buf, st, cohort, time.Now()); err != nil {
+			if err := renderTimeline(&buf, st, cohort, time.Now(), e.lang); err != nil {
 				return err
 			}
 			if out == "" {
@@ -50,7 +55,7 @@ to standard output.`,
 			if err := os.WriteFile(out, buf.Bytes(), 0o644); err != nil {
 				return fmt.Errorf("write %s: %w", out, err)
 			}
-			fmt.Fprintf(e.out, "Wrote %s: %s, wave %s, %d steps.\n", out, m, ref.wave, len(st.Steps)+len(cohortSteps(cohort)))
+			fmt.Fprintln(e.out, e.t("%s geschreven: %s, ronde %s, %d stappen.", "Wrote %s: %s, wave %s, %d steps.", out, m, ref.wave, len(st.Steps)+len(cohortSteps(cohort))))
 			return nil
 		},
 	}
@@ -59,7 +64,7 @@ to standard output.`,
 	return cmd
 }
 
-func cohortSteps(c *workflows.Status) []workflows.Step {
+func cohortSteps(c *rollout.Status) []rollout.Step {
 	if c == nil {
 		return nil
 	}
@@ -76,7 +81,7 @@ func esc(s string) string {
 // timelineRow is one step on the drawing, or a heading when heading is set.
 type timelineRow struct {
 	heading string
-	step    workflows.Step
+	step    rollout.Step
 }
 
 // tickSteps are the intervals the time axis may use, smallest first.
@@ -89,13 +94,14 @@ var tickSteps = []time.Duration{
 }
 
 // renderTimeline draws a rollout's status (and its cohort's) as SVG.
-func renderTimeline(w io.Writer, st workflows.Status, cohort *workflows.Status, now time.Time) error {
+func renderTimeline(w io.Writer, st rollout.Status, cohort *rollout.Status, now time.Time, lang plan.Lang) error {
+	t := func(nl, en string, args ...any) string { return plan.F(nl, en, args...).In(lang) }
 	var rows []timelineRow
 	for _, s := range st.Steps {
 		rows = append(rows, timelineRow{step: s})
 	}
 	if cohort != nil {
-		rows = append(rows, timelineRow{heading: fmt.Sprintf("Cohort %s: phase %s", cohort.WorkflowID, cohort.Phase)})
+		rows = append(rows, timelineRow{heading: t("Opleiding %s: %s", "Cohort %s: %s", cohort.WorkflowID, cohort.PhaseLabel())})
 		for _, s := range cohort.Steps {
 			rows = append(rows, timelineRow{step: s})
 		}
@@ -146,14 +152,14 @@ func renderTimeline(w io.Writer, st workflows.Status, cohort *workflows.Status, 
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	p(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
 	p(`<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="Helvetica, Arial, sans-serif" font-size="12">`+"\n", width, height, width, height)
-	title := fmt.Sprintf("AMWAHT rollout %s (%s), wave %s: phase %s", st.Municipality.Name, st.Municipality.Code, st.Wave, st.Phase)
+	title := t("AMWAHT-uitrol %s (%s), ronde %s: %s", "AMWAHT rollout %s (%s), wave %s: phase %s", st.Municipality.Name, st.Municipality.Code, st.Wave, st.PhaseLabel())
 	if st.Outcome != "" {
-		title += ", outcome " + string(st.Outcome)
+		title += t(", uitkomst %s", ", outcome %s", st.Outcome.Label())
 	}
 	p("<title>%s</title>\n", esc(title))
 	p(`<rect x="0" y="0" width="%d" height="%d" fill="#ffffff"/>`+"\n", width, height)
 	p(`<text x="16" y="26" font-size="16" font-weight="bold">%s</text>`+"\n", esc(title))
-	p(`<text x="16" y="46" fill="#555">%s</text>`+"\n", esc(fmt.Sprintf("%s · drawn %s (Europe/Amsterdam)", st.WorkflowID, ams(now))))
+	p(`<text x="16" y="46" fill="#555">%s</text>`+"\n", esc(t("%s · getekend %s (Nederlandse tijd)", "%s · drawn %s (Dutch time)", st.WorkflowID, ams(now))))
 
 	// Legend.
 	lx := 16.0
@@ -162,12 +168,12 @@ func renderTimeline(w io.Writer, st workflows.Status, cohort *workflows.Status, 
 		p(`<text x="%.1f" y="70">%s</text>`+"\n", lx+16, esc(text))
 		lx += 16 + float64(len(text))*6.5 + 24
 	}
-	legend(`<path d="M %.1f %.1f m -5 0 l 5 -5 l 5 5 l -5 5 z" fill="none" stroke="#555" stroke-width="1.5"/>`+"\n", "planned (due)")
-	legend(`<circle cx="%.1f" cy="%.1f" r="5" fill="#2e7d32"/>`+"\n", "done on time")
-	legend(`<circle cx="%.1f" cy="%.1f" r="5" fill="#ef6c00"/>`+"\n", "done late")
-	legend(`<circle cx="%.1f" cy="%.1f" r="5" fill="#1565c0"/>`+"\n", "last action, still waiting")
+	legend(`<path d="M %.1f %.1f m -5 0 l 5 -5 l 5 5 l -5 5 z" fill="none" stroke="#555" stroke-width="1.5"/>`+"\n", t("gepland (uiterlijk)", "planned (due)"))
+	legend(`<circle cx="%.1f" cy="%.1f" r="5" fill="#2e7d32"/>`+"\n", t("op tijd klaar", "done on time"))
+	legend(`<circle cx="%.1f" cy="%.1f" r="5" fill="#ef6c00"/>`+"\n", t("te laat klaar", "done late"))
+	legend(`<circle cx="%.1f" cy="%.1f" r="5" fill="#1565c0"/>`+"\n", t("laatste actie, wacht nog", "last action, still waiting"))
 	p(`<rect x="%.1f" y="61" width="22" height="10" fill="#c62828" opacity="0.8"/>`+"\n", lx)
-	p(`<text x="%.1f" y="70" fill="#c62828">stalled</text>`+"\n", lx+28)
+	p(`<text x="%.1f" y="70" fill="#c62828">%s</text>`+"\n", lx+28, esc(t("vastgelopen", "stalled")))
 
 	// Axis and grid.
 	span := hi.Sub(lo)
@@ -212,10 +218,10 @@ func renderTimeline(w io.Writer, st workflows.Status, cohort *workflows.Status, 
 			p(`<rect x="0" y="%d" width="%d" height="%d" fill="#fdecea"/>`+"\n", y, width, rowH)
 			color, weight = "#c62828", ` font-weight="bold"`
 		}
-		tip := esc(fmt.Sprintf("%s (%s): %s, who acts: %s, due %s", s.Name, s.Label, s.State, s.Party, ams(s.Due)))
+		tip := esc(t("%s (%s): %s, wie is aan zet: %s, uiterlijk %s", "%s (%s): %s, who acts: %s, due %s", s.Name, s.Label, s.State.Label(), s.Party.Label(), ams(s.Due)))
 		p(`<text x="12" y="%.1f" fill="%s"%s>%s<title>%s</title></text>`+"\n", cy+4, color, weight, esc(clipTo(s.Name, 20)), tip)
-		p(`<text x="150" y="%.1f" fill="%s"%s>%s</text>`+"\n", cy+4, color, weight, esc(string(s.State)))
-		p(`<text x="215" y="%.1f" fill="#666" font-size="11">%s<title>%s</title></text>`+"\n", cy+4, esc(clipTo(s.Label, 34)), tip)
+		p(`<text x="150" y="%.1f" fill="%s"%s>%s</text>`+"\n", cy+4, color, weight, esc(s.State.Label().In(lang)))
+		p(`<text x="215" y="%.1f" fill="#666" font-size="11">%s<title>%s</title></text>`+"\n", cy+4, esc(clipTo(s.Label.In(lang), 34)), tip)
 		if stalled {
 			from := s.StalledSince
 			if from.IsZero() {
@@ -225,9 +231,9 @@ func renderTimeline(w io.Writer, st workflows.Status, cohort *workflows.Status, 
 			if x2 < x1 {
 				x1, x2 = x2, x1
 			}
-			tip := fmt.Sprintf("%s stalled since %s", s.Name, ams(from))
-			if s.Problem != "" {
-				tip += ": " + s.Problem
+			tip := t("%s vastgelopen sinds %s", "%s stalled since %s", s.Name, ams(from))
+			if !s.Problem.IsZero() {
+				tip += ": " + s.Problem.In(lang)
 			}
 			p(`<rect x="%.1f" y="%.1f" width="%.1f" height="10" fill="#c62828" opacity="0.8"><title>%s</title></rect>`+"\n", x1, cy-5, max(x2-x1, 2), esc(tip))
 		}
@@ -236,18 +242,18 @@ func renderTimeline(w io.Writer, st workflows.Status, cohort *workflows.Status, 
 		}
 		if !s.Due.IsZero() {
 			p(`<path d="M %.1f %.1f l 6 -6 l 6 6 l -6 6 z" fill="#fff" stroke="#555" stroke-width="1.5"><title>%s</title></path>`+"\n",
-				x(s.Due)-6, cy, esc(fmt.Sprintf("%s planned (due) %s", s.Name, ams(s.Due))))
+				x(s.Due)-6, cy, esc(t("%s gepland (uiterlijk) %s", "%s planned (due) %s", s.Name, ams(s.Due))))
 		}
 		if !s.LastActionAt.IsZero() {
 			fill := "#1565c0"
-			if s.State == workflows.StepDone {
+			if s.State == plan.StateDone {
 				fill = "#2e7d32"
 				if s.LastActionAt.After(s.Due) {
 					fill = "#ef6c00"
 				}
 			}
 			p(`<circle cx="%.1f" cy="%.1f" r="5" fill="%s"><title>%s</title></circle>`+"\n", x(s.LastActionAt), cy, fill,
-				esc(fmt.Sprintf("%s: %s at %s", s.Name, orDash(s.LastAction), ams(s.LastActionAt))))
+				esc(t("%s: %s op %s", "%s: %s at %s", s.Name, s.LastAction, ams(s.LastActionAt))))
 		}
 	}
 
@@ -261,10 +267,10 @@ func renderTimeline(w io.Writer, st workflows.Status, cohort *workflows.Status, 
 		p(`<text x="%.1f" y="%d" fill="%s" text-anchor="middle" font-weight="bold">%s</text>`+"\n", mx, top-18-row*12, color, esc(text))
 	}
 	if st.StartedAt.IsZero() || !st.StartedAt.Equal(st.PlannedStart) {
-		mark(st.PlannedStart, "#777", ` stroke-dasharray="6,4"`, "planned start", 0)
+		mark(st.PlannedStart, "#777", ` stroke-dasharray="6,4"`, t("geplande start", "planned start"), 0)
 	}
-	mark(st.StartedAt, "#2e7d32", "", "started", 1)
-	mark(now, "#1565c0", "", "today", 2)
+	mark(st.StartedAt, "#2e7d32", "", t("gestart", "started"), 1)
+	mark(now, "#1565c0", "", t("vandaag", "today"), 2)
 	p("</svg>\n")
 	_, err := io.WriteString(w, b.String())
 	return err

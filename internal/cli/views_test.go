@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"encoding/xml"
 	"errors"
 	"io"
@@ -9,27 +10,24 @@ import (
 	"testing"
 	"time"
 
-	commonpb "go.temporal.io/api/common/v1"
-	workflowpb "go.temporal.io/api/workflow/v1"
-	"go.temporal.io/sdk/converter"
-	"google.golang.org/protobuf/types/known/timestamppb"
-
 	"github.com/stichtingbmp/amwaht/internal/app"
 	"github.com/stichtingbmp/amwaht/internal/municipality"
-	"github.com/stichtingbmp/amwaht/workflows"
+	"github.com/stichtingbmp/amwaht/internal/plan"
+	"github.com/stichtingbmp/amwaht/internal/rollout"
 )
 
 var t0 = time.Date(2012, 3, 1, 9, 0, 0, 0, time.UTC)
 
-func exampleStatus() workflows.Status {
-	return workflows.Status{
+func exampleStatus() rollout.Status {
+	return rollout.Status{
 		WorkflowID:   "rollout-2012-GM0344",
-		Municipality: workflows.Municipality{Code: "GM0344", Name: "Utrecht", Province: "Utrecht"},
+		Municipality: municipality.Municipality{Code: "GM0344", Name: "Utrecht", Province: "Utrecht"},
 		Wave:         "2012",
-		Phase:        workflows.PhaseProducerCourse,
-		Steps: []workflows.Step{
-			{Name: "application", Label: "producer applies", Party: workflows.PartyMunicipality, State: workflows.StepDone, Due: t0, LastAction: "Welzijn Utrecht applied", LastActionAt: t0.Add(-time.Hour)},
-			{Name: "producer-course-1", Label: "producer course day 1 (Utrecht): attendance", Party: workflows.PartyStaff, State: workflows.StepPending, Due: t0.Add(25 * 24 * time.Hour)},
+		Phase:        plan.PhaseProducerCourse,
+		Steps: []rollout.Step{
+			{Name: "application", Label: plan.T("aanmelding van een producent", "producer applies"), Party: plan.PartyMunicipality, State: plan.StateDone, Due: t0,
+				LastAction: plan.T("Welzijn Utrecht heeft zich aangemeld", "Welzijn Utrecht applied"), LastActionAt: t0.Add(-time.Hour), LastActor: &plan.Actor{Via: plan.ViaCLI, Name: "jan"}},
+			{Name: "producer-course-1", Label: plan.T("cursus voor producenten, dag 1 (Utrecht): aanwezigheid", "producer course day 1 (Utrecht): attendance"), Party: plan.PartyStaff, State: plan.StatePending, Due: t0.Add(25 * 24 * time.Hour)},
 		},
 		WaitingOn:    []string{"producer-course-1"},
 		BudgetCents:  2550000,
@@ -38,49 +36,87 @@ func exampleStatus() workflows.Status {
 	}
 }
 
+func testEnv(l plan.Lang) (*env, *bytes.Buffer) {
+	var b bytes.Buffer
+	return &env{ctx: context.Background(), out: &b, errOut: &b, lang: l}, &b
+}
+
 func TestDiffStatus(t *testing.T) {
 	before := exampleStatus()
 	after := exampleStatus()
-	after.Steps = append([]workflows.Step(nil), before.Steps...)
-	after.Phase = workflows.PhasePreparation
-	after.Steps[1].State = workflows.StepOverdue
+	after.Steps = append([]rollout.Step(nil), before.Steps...)
+	after.Phase = plan.PhasePreparation
+	after.Steps[1].State = plan.StateOverdue
 	after.Steps[1].StalledSince = t0.Add(26 * 24 * time.Hour)
-	after.Steps[1].Problem = "cursusdag 1 missed: a make-up must be recorded"
-	after.Steps[1].LastAction, after.Steps[1].LastActionAt = "missed", t0.Add(26*24*time.Hour)
-	after.Steps = append(after.Steps, workflows.Step{Name: "funding", Label: "funding secured", State: workflows.StepPending, Due: t0.Add(170 * 24 * time.Hour)})
+	after.Steps[1].Problem = plan.T("dag 1 gemist: een inhaalmoment moet worden vastgelegd", "day 1 missed: a make-up must be recorded")
+	after.Steps[1].LastAction, after.Steps[1].LastActionAt = plan.T("afwezig", "absent"), t0.Add(26*24*time.Hour)
+	after.Steps[1].LastActor = &plan.Actor{Via: plan.ViaConsole, Name: "Jan Jansen"}
+	after.Steps = append(after.Steps, rollout.Step{Name: "funding", Label: plan.T("financiering rond", "funding secured"), State: plan.StatePending, Due: t0.Add(170 * 24 * time.Hour)})
 	after.Stalled = true
 	after.CommittedCents = 1250050
 	after.Participants = 3
-	after.Teachers = []workflows.TeacherStatus{{ID: "T1", Name: "Ayse"}}
-	after.Location = &workflows.Location{Name: "Buurthuis", Place: "Utrecht"}
+	after.Teachers = []rollout.TeacherStatus{{ID: "T1", Name: "Ayse"}}
+	after.Location = &plan.Location{Name: "Buurthuis", Place: "Utrecht"}
 	after.Internships = 8
-	after.Handbook = true
-	got := strings.Join(diffStatus(before, after), "\n")
-	for _, want := range []string{
-		"phase: producer-course → preparation",
-		"stalled: no → yes",
-		"step producer-course-1 (producer course day 1 (Utrecht): attendance): pending → overdue",
-		"problem: cursusdag 1 missed",
-		"last action: missed",
-		"step funding (funding secured): new, pending",
-		"funding committed: € 0,00 → € 12.500,50 of € 25.500,00",
-		"participants enrolled: 0 → 3 (minimum 12)",
-		"teacher T1 (Ayse) put forward",
-		"location: Buurthuis, Utrecht",
-		"internship places: 0 → 8",
-		"handbook handed out: no → yes",
+	for l, wants := range map[plan.Lang][]string{
+		plan.EN: {
+			"phase: producer course → preparation",
+			"stalled: no → yes",
+			"step producer-course-1 (producer course day 1 (Utrecht): attendance): pending → overdue",
+			"problem: day 1 missed",
+			"last action: absent (2012-03-27 11:00:00, Jan Jansen (console))",
+			"step funding (funding secured): new, pending",
+			"funding committed: € 0,00 → € 12.500,50 of € 25.500,00",
+			"participants enrolled: 0 → 3 (minimum 12)",
+			"teacher T1 (Ayse) put forward",
+			"location: Buurthuis, Utrecht",
+			"internship places: 0 → 8",
+		},
+		plan.NL: {
+			"fase: cursus producenten → voorbereiding",
+			"vastgelopen: nee → ja",
+			"stap producer-course-1 (cursus voor producenten, dag 1 (Utrecht): aanwezigheid): open → te laat",
+			"probleem: dag 1 gemist",
+			"laatste actie: afwezig (2012-03-27 11:00:00, Jan Jansen (console))",
+			"stap funding (financiering rond): nieuw, open",
+			"financiering toegezegd: € 0,00 → € 12.500,50 van € 25.500,00",
+			"docent T1 (Ayse) aangemeld",
+			"stageplekken: 0 → 8",
+		},
 	} {
-		if !strings.Contains(got, want) {
-			t.Errorf("diff lacks %q:\n%s", want, got)
+		e, b := testEnv(l)
+		got := strings.Join(e.diffStatus(before, after), "\n")
+		for _, want := range wants {
+			if !strings.Contains(got, want) {
+				t.Errorf("%s diff lacks %q:\n%s", l, want, got)
+			}
+		}
+		if d := e.diffStatus(before, before); len(d) != 0 {
+			t.Errorf("no change gave %v", d)
+		}
+		printChange(e, "Recorded.", before, before)
+		if l == plan.EN && (!strings.Contains(b.String(), "no change visible") || !strings.Contains(b.String(), "Now: phase producer course; waiting on producer-course-1")) {
+			t.Errorf("printChange:\n%s", b.String())
+		}
+		if l == plan.NL && !strings.Contains(b.String(), "Nu: fase cursus producenten; wacht op producer-course-1") {
+			t.Errorf("printChange:\n%s", b.String())
 		}
 	}
-	if d := diffStatus(before, before); len(d) != 0 {
-		t.Errorf("no change gave %v", d)
-	}
-	var b bytes.Buffer
-	printChange(&b, "Recorded.", before, before)
-	if !strings.Contains(b.String(), "no change visible") || !strings.Contains(b.String(), "Now: phase producer-course; waiting on producer-course-1") {
-		t.Errorf("printChange:\n%s", b.String())
+}
+
+// TestStatusInDutch: the status staff read is in Dutch, in Dutch time, with
+// who recorded each step.
+func TestStatusInDutch(t *testing.T) {
+	e, b := testEnv(plan.NL)
+	e.printStatus(exampleStatus())
+	for _, want := range []string{
+		"Utrecht (GM0344, Utrecht), ronde 2012", "Fase:        cursus producenten", "Vastgelegd:  financiering € 0,00 van € 25.500,00",
+		"STAP", "WIE IS AAN ZET", "UITERLIJK", "aanmelding van een producent", "gemeente", "klaar", "2012-03-01 10:00:00",
+		"Welzijn Utrecht heeft zich aangemeld (2012-03-01 09:00:00, jan (CLI))", "Start:       gepland 2012-08-28 11:00:00",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("status lacks %q:\n%s", want, b.String())
+		}
 	}
 }
 
@@ -106,31 +142,35 @@ func wellFormed(t *testing.T, doc []byte) string {
 func TestRenderTimeline(t *testing.T) {
 	st := exampleStatus()
 	st.Municipality.Name = `'s-Gravenhage <&> "test"`
-	st.Steps[1].State = workflows.StepOverdue
+	st.Steps[1].State = plan.StateOverdue
 	st.Steps[1].StalledSince = t0.Add(26 * 24 * time.Hour)
-	st.Steps[1].Problem = "a <problem> & \"quotes\" \x01"
+	st.Steps[1].Problem = plan.T("a <problem> & \"quotes\" \x01", "a <problem> & \"quotes\" \x01")
 	st.Stalled = true
-	cohort := &workflows.Status{WorkflowID: "rollout-2012-GM0344-cohort", Phase: "module-1", Steps: []workflows.Step{
-		{Name: "progress-1", Label: "progress report month 1", State: workflows.StepPending, Due: t0.Add(220 * 24 * time.Hour)},
+	cohort := &rollout.Status{WorkflowID: "rollout-2012-GM0344-cohort", Cohort: true, Phase: plan.PhaseCohort, CohortPhase: "module-1", Steps: []rollout.Step{
+		{Name: "progress-1", Label: plan.T("voortgangsrapportage, maand 1", "progress report, month 1"), State: plan.StatePending, Due: t0.Add(220 * 24 * time.Hour)},
 	}}
-	var b bytes.Buffer
-	if err := renderTimeline(&b, st, cohort, t0.Add(30*24*time.Hour)); err != nil {
-		t.Fatal(err)
-	}
-	text := wellFormed(t, b.Bytes())
-	for _, want := range []string{"application", "producer-course-1", "Cohort rollout-2012-GM0344-cohort: phase module-1", "progress-1", "today", "planned start", `'s-Gravenhage <&> "test"`, "stalled since"} {
-		if !strings.Contains(text, want) {
-			t.Errorf("timeline text lacks %q", want)
+	for l, wants := range map[plan.Lang][]string{
+		plan.EN: {"application", "producer-course-1", "Cohort rollout-2012-GM0344-cohort: module 1", "progress-1", "today", "planned start", `'s-Gravenhage <&> "test"`, "stalled since"},
+		plan.NL: {"Opleiding rollout-2012-GM0344-cohort: module 1", "vandaag", "geplande start", "vastgelopen sinds", "te laat"},
+	} {
+		var b bytes.Buffer
+		if err := renderTimeline(&b, st, cohort, t0.Add(30*24*time.Hour), l); err != nil {
+			t.Fatal(err)
+		}
+		text := wellFormed(t, b.Bytes())
+		for _, want := range wants {
+			if !strings.Contains(text, want) {
+				t.Errorf("%s timeline text lacks %q", l, want)
+			}
+		}
+		if !strings.Contains(b.String(), `fill="#c62828"`) {
+			t.Error("no stalled mark in red")
 		}
 	}
-	if !strings.Contains(b.String(), `fill="#c62828"`) {
-		t.Error("no stalled mark in red")
-	}
-
 	// A status with nothing but a start, and a compressed (demo) span, still draws.
-	for _, s := range []workflows.Status{{}, {Steps: []workflows.Step{{Name: "a", Due: t0}, {Name: "b", Due: t0.Add(3 * time.Second)}}}} {
-		b.Reset()
-		if err := renderTimeline(&b, s, nil, t0.Add(time.Second)); err != nil {
+	for _, s := range []rollout.Status{{}, {Steps: []rollout.Step{{Name: "a", Due: t0}, {Name: "b", Due: t0.Add(3 * time.Second)}}}} {
+		var b bytes.Buffer
+		if err := renderTimeline(&b, s, nil, t0.Add(time.Second), plan.NL); err != nil {
 			t.Fatal(err)
 		}
 		wellFormed(t, b.Bytes())
@@ -181,49 +221,5 @@ func TestBatchProgress(t *testing.T) {
 	}
 	if app.IsTerminal(&b) {
 		t.Error("a buffer is no terminal")
-	}
-}
-
-func payload(t *testing.T, v any) *commonpb.Payload {
-	t.Helper()
-	p, err := converter.GetDefaultDataConverter().ToPayload(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-func TestRowOfAndSorting(t *testing.T) {
-	due := t0.Add(48 * time.Hour)
-	x := &workflowpb.WorkflowExecutionInfo{
-		Execution: &commonpb.WorkflowExecution{WorkflowId: "rollout-2012-GM0344"},
-		StartTime: timestamppb.New(t0),
-		SearchAttributes: &commonpb.SearchAttributes{IndexedFields: map[string]*commonpb.Payload{
-			"AmwahtMunicipality": payload(t, "GM0344"),
-			"AmwahtWave":         payload(t, "2012"),
-			"AmwahtPhase":        payload(t, "preparation"),
-			"AmwahtWaitingOn":    payload(t, []string{"funding", "location"}),
-			"AmwahtStalled":      payload(t, true),
-			"AmwahtDueAt":        payload(t, due),
-		}},
-	}
-	older := &workflowpb.WorkflowExecutionInfo{Execution: &commonpb.WorkflowExecution{WorkflowId: "rollout-2012-GM0344"}, StartTime: timestamppb.New(t0.Add(-time.Hour))}
-	rows := latestRows([]*workflowpb.WorkflowExecutionInfo{older, x})
-	if len(rows) != 1 {
-		t.Fatalf("rows: %+v", rows)
-	}
-	r := rows[0]
-	if r.Municipality.Name != "Utrecht" || r.Wave != "2012" || r.Phase != "preparation" || strings.Join(r.WaitingOn, ",") != "funding,location" || !r.Stalled || !r.DueAt.Equal(due) {
-		t.Errorf("row: %+v", r)
-	}
-
-	s := []stalledStep{
-		{WorkflowID: "b", Step: "x", Since: t0.Add(2 * time.Hour)},
-		{WorkflowID: "a", Step: "y", Due: t0.Add(time.Hour)}, // a problem before its due date: counts from the due date
-		{WorkflowID: "c", Step: "z", Since: t0},
-	}
-	sortStalled(s)
-	if s[0].WorkflowID != "c" || s[1].WorkflowID != "a" || s[2].WorkflowID != "b" {
-		t.Errorf("order: %+v", s)
 	}
 }

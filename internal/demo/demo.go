@@ -17,7 +17,7 @@ import (
 	"github.com/stichtingbmp/amwaht/internal/app"
 	"github.com/stichtingbmp/amwaht/internal/cli"
 	"github.com/stichtingbmp/amwaht/internal/devstack"
-	"github.com/stichtingbmp/amwaht/workflows"
+	"github.com/stichtingbmp/amwaht/internal/rollout"
 )
 
 // Municipalities the demo starts rollouts for.
@@ -67,7 +67,7 @@ func Run(ctx context.Context, out, errOut io.Writer) error {
 	srv, err := devstack.StartTemporal(ctx, bin, devstack.TemporalOptions{
 		Port: temporalPort, UIPort: uiPort,
 		DBFile:           filepath.Join(state, "temporal.db"),
-		SearchAttributes: workflows.SearchAttributeFlags(),
+		SearchAttributes: rollout.SearchAttributeFlags(),
 	})
 	if err != nil {
 		return err

@@ -18,8 +18,9 @@ import (
 	"google.golang.org/protobuf/encoding/prototext"
 
 	"github.com/stichtingbmp/amwaht/internal/cli"
+	"github.com/stichtingbmp/amwaht/internal/plan"
+	"github.com/stichtingbmp/amwaht/internal/rollout"
 	"github.com/stichtingbmp/amwaht/internal/wave"
-	"github.com/stichtingbmp/amwaht/workflows"
 )
 
 // TestStaffCLI drives the staff commands against the real dev server and
@@ -40,7 +41,7 @@ func TestStaffCLI(t *testing.T) {
 	flevoland := []string{"GM0034", "GM0050", "GM0171", "GM0184", "GM0303", "GM0995"}
 	ids := []string{"rollout-demo-GM0772", "rollout-demo-GM0855", "rollout-demo-GM0202"}
 	for _, code := range flevoland {
-		ids = append(ids, workflows.WorkflowID("demo", code))
+		ids = append(ids, rollout.WorkflowID("demo", code))
 	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -136,18 +137,18 @@ func TestStaffCLI(t *testing.T) {
 			t.Errorf("start --wave-file:\n%s", out)
 		}
 		ids = append(ids, "rollout-e2e-file-GM0150")
-		var st workflows.Status
+		var st rollout.Status
 		if err := json.Unmarshal([]byte(mustRun(t, "status", "GM0150", "--wave", "e2e-file", "--json")), &st); err != nil {
 			t.Fatal(err)
 		}
-		if st.Wave != "e2e-file" || st.Phase != workflows.PhaseApplication || st.MinimumGroup != 10 || len(st.Steps) == 0 || day(30) != st.Steps[0].Due.In(wave.Amsterdam).Format("2006-01-02") {
+		if st.Wave != "e2e-file" || st.Phase != plan.PhaseApplication || st.MinimumGroup != 10 || len(st.Steps) == 0 || day(30) != st.Steps[0].Due.In(wave.Amsterdam).Format("2006-01-02") {
 			t.Errorf("status of a file-wave rollout: %+v", st)
 		}
-		// --attended on a file wave takes the day's half-days from the calendar
-		// the rollout was started with: the action reaches the rollout (whose
-		// validator answers), and a rollout never started is named as such.
+		// Teacher attendance on a file wave reaches the rollout, whose plan
+		// knows the day's half-days and answers; a rollout never started is
+		// named as such.
 		code, _, errOut := run(t, "attendance", "GM0150", "--wave", "e2e-file", "--course", "teacher", "--day", "1", "--teacher", "T1", "--attended")
-		if code != cli.ExitRejected || !strings.Contains(errOut, `no teacher "T1" was put forward`) {
+		if code != cli.ExitRejected || !strings.Contains(errOut, "the teacher course has not begun for this rollout; the rollout is in phase application") {
 			t.Errorf("teacher attendance on a file wave: exit %d\n%s", code, errOut)
 		}
 		code, _, errOut = run(t, "attendance", "GM0151", "--wave", "e2e-file", "--course", "teacher", "--day", "1", "--teacher", "T1", "--attended")
@@ -170,12 +171,12 @@ func TestStaffCLI(t *testing.T) {
 			args []string
 			want string
 		}{
-			{cmd("funding", "--source", "municipality", "--amount", "12500"), "funding is recorded in phase producer-course or preparation or start; the rollout is in phase application"},
-			{cmd("teacher", "--id", "T1", "--name", "Ayse Demir", "--email", "a.demir@example.nl"), "a teacher is recorded in phase producer-course or preparation or start; the rollout is in phase application"},
-			{cmd("location", "--name", "Buurthuis", "--place", "Arnhem"), "the location is recorded in phase producer-course or preparation or start; the rollout is in phase application"},
-			{cmd("internships", "--places", "6"), "internship places is recorded in phase producer-course or preparation or start or cohort; the rollout is in phase application"},
-			{cmd("attendance", "--course", "producer", "--day", "1", "--attended"), "producer course attendance is recorded after the application; the rollout is in phase application"},
-			{cmd("handbook"), "the handbook is recorded in phase producer-course or preparation or start; the rollout is in phase application"},
+			{cmd("funding", "--source", "municipality", "--amount", "12500"), "funding secured is recorded in phase producer course, preparation or start; the rollout is in phase application"},
+			{cmd("teacher", "--id", "T1", "--name", "Ayse Demir", "--email", "a.demir@example.nl"), "a teacher is recorded in phase producer course, preparation or start; the rollout is in phase application"},
+			{cmd("location", "--name", "Buurthuis", "--place", "Arnhem"), "the location is recorded in phase producer course, preparation or start; the rollout is in phase application"},
+			{cmd("internships", "--places", "6"), "internship places arranged is recorded in phase producer course, preparation, start or cohort running; the rollout is in phase application"},
+			{cmd("attendance", "--course", "producer", "--day", "1", "--attended"), "the producer course has not begun for this rollout; the rollout is in phase application"},
+			{cmd("handbook"), "training handbook handed out comes later: the rollout is in phase application"},
 			{cmd("progress", "--month", "1", "--active", "10", "--drop-outs", "0"), "the cohort of GM0202 (Arnhem, Gelderland) in wave demo has not started: the rollout is in phase application"},
 			{cmd("graduates", "--count", "10"), "has not started: the rollout is in phase application"},
 		} {
@@ -234,7 +235,7 @@ func TestStaffCLI(t *testing.T) {
 		}
 		planned := time.Now().Add(3 * time.Hour).Truncate(time.Second)
 		out = mustRun(t, cmd("postpone", "--start", planned.Format(time.RFC3339), "--reason", "locatie pas later vrij")...)
-		if !strings.Contains(out, "planned start:") || !strings.Contains(out, planned.Local().Format("2006-01-02 15:04:05")) {
+		if !strings.Contains(out, "planned start:") || !strings.Contains(out, planned.In(wave.Amsterdam).Format("2006-01-02 15:04:05")) {
 			t.Errorf("postpone:\n%s", out)
 		}
 
@@ -245,14 +246,14 @@ func TestStaffCLI(t *testing.T) {
 		}{
 			{cmd("teacher", "--id", "T1", "--name", "Iemand Anders", "--email", "iemand@example.nl"), "teacher T1 was already put forward; choose another ID"},
 			{cmd("enrol", "--id", "P01"), "participant P01 is already enrolled"},
-			{cmd("internships", "--places", "4"), "6 internship places were already recorded"},
-			{cmd("handbook"), "the handbook is handed out at the producer course, which starts"},
+			{cmd("internships", "--places", "4"), "internship places arranged was already recorded: 6"},
+			{cmd("handbook"), "training handbook handed out can be recorded from "},
 			{cmd("attendance", "--course", "producer", "--day", "1", "--attended"), "has not happened yet"},
-			{cmd("attendance", "--course", "teacher", "--day", "1", "--teacher", "T9", "--attended"), `no teacher "T9" was put forward`},
-			{cmd("make-up", "--course", "producer", "--day", "1"), "producer course day 1 was not recorded as missed; nothing to make up"},
+			{cmd("attendance", "--course", "teacher", "--day", "1", "--teacher", "T9", "--attended"), "the teacher course has not begun for this rollout"},
+			{cmd("make-up", "--course", "producer", "--day", "1"), "day 1 of the producer course was not recorded as missed: there is nothing to make up"},
 			{cmd("postpone", "--start", "2012-10-01", "--reason", "te vroeg"), "the new start must be later than the planned start"},
-			{cmd("extend", "--step", "funding", "--due", "2099-01-01", "--reason", "x"), `no waiting step "funding"; waiting on: handbook, producer-course-1, producer-course-2`},
-			{cmd("peer-group", "--count", "1"), "has not started: the rollout is in phase producer-course"},
+			{cmd("extend", "--step", "funding", "--due", "2099-01-01", "--reason", "x"), `no waiting step "funding"; waiting on: producer-course-1, producer-course-2, handbook`},
+			{cmd("peer-group", "--count", "1"), "has not started: the rollout is in phase producer course"},
 		} {
 			code, _, errOut := run(t, c.args...)
 			if code != cli.ExitRejected || !strings.Contains(errOut, c.want) {
@@ -277,7 +278,7 @@ func TestStaffCLI(t *testing.T) {
 		}
 		good := file("deelnemers.csv", "id,name,email,phone\nP03,Fatma Yilmaz,f.yilmaz@example.nl,06-12345678\nP04,\"Demir, Ayse\",,\nP05,,,\n")
 		out = mustRun(t, cmd("enrol", "--csv", good)...)
-		if !strings.Contains(out, "3 participants enrolled from "+good) || !strings.Contains(out, "participants enrolled: 2 → 5") {
+		if !strings.Contains(out, "participants enrolled: 2 → 5") || !strings.Contains(out, "3 enrolled (total 5, at least 12)") {
 			t.Errorf("enrol --csv:\n%s", out)
 		}
 		// Only IDs reached the history: no name or e-mail address from the file.
@@ -293,7 +294,7 @@ func TestStaffCLI(t *testing.T) {
 
 		// Cancel; afterwards nothing more is accepted.
 		out = mustRun(t, cmd("cancel", "--reason", "gemeente trekt zich terug")...)
-		if !strings.Contains(out, "the rollout is being cancelled") {
+		if !strings.Contains(out, "Recorded for GM0202 (Arnhem, Gelderland), wave demo: cancel the rollout.") {
 			t.Errorf("cancel:\n%s", out)
 		}
 		code, _, errOut = run(t, cmd("location", "--name", "Elders", "--place", "Arnhem")...)
@@ -306,7 +307,7 @@ func TestStaffCLI(t *testing.T) {
 		tb := []string{"--wave", "demo"}
 		cmd := func(args ...string) []string { return append(append([]string{args[0], "GM0855"}, tb...), args[1:]...) }
 		// The preparation starts after the producer course (3.7 s in).
-		waitFor(t, 20*time.Second, "Tilburg in preparation", func() bool { return cliStatus(t, "GM0855").Phase == workflows.PhasePreparation })
+		waitFor(t, 20*time.Second, "Tilburg in preparation", func() bool { return cliStatus(t, "GM0855").Phase == plan.PhasePreparation })
 		code, _, errOut := run(t, cmd("progress", "--month", "1", "--active", "12", "--drop-outs", "0")...)
 		if code != cli.ExitRejected || !strings.Contains(errOut, "has not started: the rollout is in phase preparation") {
 			t.Errorf("progress before the cohort: exit %d\n%s", code, errOut)
@@ -331,13 +332,13 @@ func TestStaffCLI(t *testing.T) {
 			runUntilAccepted(t, 20*time.Second, cmd("attendance", "--course", "teacher", "--day", fmt.Sprint(day), "--teacher", "T1", "--attended")...)
 		}
 		st := cliStatus(t, "GM0855")
-		if len(st.Teachers) != 1 || !st.Teachers[0].Complete || st.CommittedCents != 2550000 || st.Participants != 12 || !st.Handbook {
+		if len(st.Teachers) != 1 || !st.Teachers[0].Complete || st.CommittedCents != 2550000 || st.Participants != 12 || st.Line("handbook").State != plan.StateDone {
 			t.Errorf("before the start: %+v", st)
 		}
 		waitFor(t, 25*time.Second, "Tilburg's cohort", func() bool { return cliStatus(t, "GM0855").CohortID != "" })
 
 		code, _, errOut = run(t, cmd("graduates", "--count", "10")...)
-		if code != cli.ExitRejected || !strings.Contains(errOut, "graduates are recorded when the cohort has ended; it is in module-") {
+		if code != cli.ExitRejected || !strings.Contains(errOut, "graduates are recorded when the cohort has ended; it is in module ") {
 			t.Errorf("graduates during a module: exit %d\n%s", code, errOut)
 		}
 		code, _, errOut = run(t, cmd("peer-group", "--count", "2")...)
@@ -345,7 +346,7 @@ func TestStaffCLI(t *testing.T) {
 			t.Errorf("peer group during a module: exit %d\n%s", code, errOut)
 		}
 		out := runUntilAccepted(t, 10*time.Second, cmd("progress", "--month", "1", "--active", "12", "--drop-outs", "0")...)
-		if !strings.Contains(out, "progress report month 1: 12 active, 0 drop-outs") || !strings.Contains(out, "step progress-1 (progress report month 1):") {
+		if !strings.Contains(out, "last action: report: 12 active, 0 drop-outs") || !strings.Contains(out, "step progress-1 (progress report, month 1): pending → done") {
 			t.Errorf("progress:\n%s", out)
 		}
 		code, _, errOut = run(t, cmd("progress", "--month", "1", "--active", "12", "--drop-outs", "0")...)
@@ -355,7 +356,7 @@ func TestStaffCLI(t *testing.T) {
 
 		// status shows the cohort, for people and in --json.
 		out = mustRun(t, cmd("status")...)
-		if !strings.Contains(out, "Cohort rollout-demo-GM0855-cohort: phase ") || !strings.Contains(out, "progress report month 1") {
+		if !strings.Contains(out, "Cohort rollout-demo-GM0855-cohort: module 1") || !strings.Contains(out, "progress report, month 1") {
 			t.Errorf("status with the cohort:\n%s", out)
 		}
 		var raw map[string]any
@@ -367,7 +368,7 @@ func TestStaffCLI(t *testing.T) {
 			cohort == nil || cohort["workflowId"] != "rollout-demo-GM0855-cohort" || cohort["steps"] == nil {
 			t.Errorf("status --json: %v", raw)
 		}
-		for _, k := range []string{"municipality", "wave", "producer", "steps", "waitingOn", "stalled", "committedCents", "budgetCents", "participants", "teachers", "location", "internships", "handbook", "plannedStart", "startedAt"} {
+		for _, k := range []string{"municipality", "wave", "producer", "steps", "waitingOn", "stalled", "committedCents", "budgetCents", "participants", "teachers", "location", "internships", "plannedStart", "startedAt"} {
 			if _, ok := raw[k]; !ok {
 				t.Errorf("status --json lacks %q", k)
 			}
@@ -395,12 +396,12 @@ func TestStaffCLI(t *testing.T) {
 		}
 
 		out = runUntilAccepted(t, 20*time.Second, cmd("graduates", "--count", "11")...)
-		if !strings.Contains(out, "11 graduates") {
+		if !strings.Contains(out, "last action: 11 graduated") {
 			t.Errorf("graduates:\n%s", out)
 		}
 		waitFor(t, 10*time.Second, "Tilburg graduated", func() bool {
 			st := cliStatus(t, "GM0855")
-			return st.Phase == workflows.PhaseDone && st.Outcome == workflows.OutcomeGraduated
+			return st.Phase == plan.PhaseDone && st.Outcome == plan.OutcomeGraduated
 		})
 		t.Logf("Tilburg: start to graduation by CLI in %s", time.Since(tilburgStarted).Round(time.Second))
 	})
@@ -488,9 +489,9 @@ func TestStaffCLI(t *testing.T) {
 }
 
 // cliStatus reads a demo-wave rollout's status through the CLI.
-func cliStatus(t *testing.T, code string) workflows.Status {
+func cliStatus(t *testing.T, code string) rollout.Status {
 	t.Helper()
-	var st workflows.Status
+	var st rollout.Status
 	if err := json.Unmarshal([]byte(mustRun(t, "status", code, "--wave", "demo", "--json")), &st); err != nil {
 		t.Fatal(err)
 	}

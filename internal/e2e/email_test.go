@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stichtingbmp/amwaht/internal/rollout"
 	"github.com/stichtingbmp/amwaht/internal/sendgridfake"
-	"github.com/stichtingbmp/amwaht/workflows"
 )
 
 // An address SendGrid refuses (400) is not retried: the step shows the
@@ -17,7 +17,7 @@ func TestUndeliverableAddressCorrected(t *testing.T) {
 	s := startSystem(t)
 	startEventually(t, "start", "--municipality", "GM0392", "--wave", "demo", "--day-length", "10s", "--contact-email", "wmo@haarlem.invalid")
 
-	var st workflows.Status
+	var st rollout.Status
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		if err := json.Unmarshal([]byte(mustRun(t, "status", "GM0392", "--wave", "demo", "--json")), &st); err != nil {
@@ -29,7 +29,7 @@ func TestUndeliverableAddressCorrected(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	app := stepOf(st, "application")
-	if !st.Stalled || !strings.Contains(app.Problem, "could not be delivered") || !strings.Contains(app.Problem, "wmo@haarlem.invalid") {
+	if !st.Stalled || !strings.Contains(app.Problem.EN, "could not be delivered") || !strings.Contains(app.Problem.NL, "niet afgeleverd") || strings.Contains(app.Problem.EN, "haarlem") {
 		t.Fatalf("after a refused e-mail: stalled=%v application step %+v", st.Stalled, app)
 	}
 	list := mustRun(t, "emails", "list", "GM0392", "--wave", "demo")
@@ -41,14 +41,20 @@ func TestUndeliverableAddressCorrected(t *testing.T) {
 	if !s.sg.WaitFor(20*time.Second, func(ms []sendgridfake.Mail) bool { return hasTemplate(ms, "producer-invitation") }) {
 		t.Fatal("the invitation was not sent again to the corrected address")
 	}
-	if m := s.sg.Mails(); len(m) != 1 || m[0].To[0] != "wmo@haarlem.example.nl" {
-		t.Errorf("mails after the correction: %+v", m)
+	// The invitation went once, to the corrected address; staff were told
+	// once that the step had stalled.
+	got := map[string][]string{}
+	for _, m := range s.sg.Mails() {
+		got[m.CustomArgs["template"]] = append(got[m.CustomArgs["template"]], m.To[0])
 	}
-	st = workflows.Status{} // decode afresh: omitted fields must not keep old values
+	if len(got) != 2 || strings.Join(got["producer-invitation"], ",") != "wmo@haarlem.example.nl" || strings.Join(got["step-escalation"], ",") != "staf@stichtingbmp.example.nl" {
+		t.Errorf("mails after the correction: %v", got)
+	}
+	st = rollout.Status{} // decode afresh: omitted fields must not keep old values
 	if err := json.Unmarshal([]byte(mustRun(t, "status", "GM0392", "--wave", "demo", "--json")), &st); err != nil {
 		t.Fatal(err)
 	}
-	if st.Stalled || stepOf(st, "application").Problem != "" {
+	if st.Stalled || !stepOf(st, "application").Problem.IsZero() {
 		t.Errorf("still stalled after the correction: %+v", st)
 	}
 	var rows []struct {
@@ -57,16 +63,14 @@ func TestUndeliverableAddressCorrected(t *testing.T) {
 	if err := json.Unmarshal([]byte(mustRun(t, "emails", "list", "GM0392", "--wave", "demo", "--json")), &rows); err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 1 || rows[0].Status != "sent" || rows[0].Recipient != "wmo@haarlem.example.nl" {
+	if len(rows) != 2 || rows[0].Template != "producer-invitation" || rows[0].Status != "sent" || rows[0].Recipient != "wmo@haarlem.example.nl" {
 		t.Errorf("emails list --json: %+v", rows)
 	}
 }
 
-func stepOf(st workflows.Status, name string) workflows.Step {
-	for _, s := range st.Steps {
-		if s.Name == name {
-			return s
-		}
+func stepOf(st rollout.Status, name string) rollout.Step {
+	if l := st.Line(name); l != nil {
+		return *l
 	}
-	return workflows.Step{}
+	return rollout.Step{}
 }

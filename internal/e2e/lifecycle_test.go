@@ -14,39 +14,46 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/stichtingbmp/amwaht/internal/app"
+	"github.com/stichtingbmp/amwaht/internal/plan"
+	"github.com/stichtingbmp/amwaht/internal/rollout"
 	"github.com/stichtingbmp/amwaht/internal/sendgridfake"
 	"github.com/stichtingbmp/amwaht/internal/simulate"
-	"github.com/stichtingbmp/amwaht/workflows"
 )
 
 // TestDemoWaveLifecycle runs four rollouts on a fast demo wave (a calendar day
 // lasts 100 ms) from start to their end on the real dev server, with the
 // scripted actor playing staff: one short of funding then postponed, one
 // without producer, one missing a course day then making it up, one on the
-// happy path. With AMWAHT_RECORD_HISTORIES=1 it writes their histories to
-// workflows/testdata for the replay test.
+// happy path; and a fifth on a rehearsal of the 2013 wave file, whose plan
+// lacks the agreement step the agreement file adds. With
+// AMWAHT_RECORD_HISTORIES=1 it writes their histories to workflows/testdata
+// for the replay test.
 func TestDemoWaveLifecycle(t *testing.T) {
 	s := startSystem(t)
 	codes := []string{"GM0344", "GM0363", "GM0518", "GM0599"}
 	for _, code := range codes {
 		startEventually(t, "start", "--municipality", code, "--wave", "demo", "--day-length", "100ms", "--contact-email", "wmo-"+code+"@gemeente.example.nl")
 	}
+	startEventually(t, "start", "--municipality", "GM0307", "--wave-file", "../wave/testdata/wave-2013.json", "--day-length", "100ms", "--contact-email", "wmo-GM0307@gemeente.example.nl")
 	c := s.te.Client(t)
 	ids := make([]string, len(codes))
 	variants := make([]simulate.Variant, len(codes))
+	names := make([]string, len(codes))
 	for i, code := range codes {
-		ids[i] = workflows.WorkflowID("demo", code)
+		ids[i] = rollout.WorkflowID("demo", code)
 		variants[i] = simulate.VariantFor(i)
+		names[i] = string(variants[i])
 	}
+	ids, variants, names = append(ids, rollout.WorkflowID("2013", "GM0307")), append(variants, simulate.HappyPath), append(names, "file-wave")
 	ctx, cancel := context.WithTimeout(t.Context(), 4*time.Minute)
 	defer cancel()
-	actor := &simulate.Actor{C: c, Out: testWriter{t}, Poll: 20 * time.Millisecond}
+	actor := &simulate.Actor{C: rollout.New(c, simulate.Player), Out: testWriter{t}, Poll: 20 * time.Millisecond}
 	if err := actor.Run(ctx, ids, variants); err != nil {
 		t.Fatalf("simulate: %v", err)
 	}
 
 	for i, id := range ids {
-		var res workflows.Result
+		var res rollout.Result
 		if err := c.GetWorkflow(ctx, id, "").Get(ctx, &res); err != nil {
 			t.Errorf("%s: %v", id, err)
 			continue
@@ -81,8 +88,8 @@ func TestDemoWaveLifecycle(t *testing.T) {
 	if err := db.Get(&payments, `SELECT count(*) FROM payments WHERE kind = 'premium'`); err != nil {
 		t.Fatal(err)
 	}
-	if payments != 3 {
-		t.Errorf("premiums paid: %d, want 3 (one per started cohort)", payments)
+	if payments != 4 {
+		t.Errorf("premiums paid: %d, want 4 (one per started cohort)", payments)
 	}
 	for _, tpl := range []string{"postponement-agreed", "start-blocked", "course-day-missed", "no-producer", "graduation", "premium-paid"} {
 		if !hasTemplate(s.sg.Mails(), tpl) {
@@ -98,9 +105,9 @@ func TestDemoWaveLifecycle(t *testing.T) {
 			suffix = "-" + as
 		}
 		for i, id := range ids {
-			record(t, c, id, fmt.Sprintf("rollout-%s%s.json", variants[i], suffix))
-			if simulate.ExpectedOutcome(variants[i]) == workflows.OutcomeGraduated {
-				record(t, c, workflows.CohortWorkflowID(id), fmt.Sprintf("cohort-%s%s.json", variants[i], suffix))
+			record(t, c, id, fmt.Sprintf("rollout-%s%s.json", names[i], suffix))
+			if simulate.ExpectedOutcome(variants[i]) == plan.OutcomeGraduated {
+				record(t, c, rollout.CohortWorkflowID(id), fmt.Sprintf("cohort-%s%s.json", names[i], suffix))
 			}
 		}
 	}

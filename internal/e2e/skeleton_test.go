@@ -20,9 +20,10 @@ import (
 
 	"github.com/stichtingbmp/amwaht/internal/app"
 	"github.com/stichtingbmp/amwaht/internal/cli"
+	"github.com/stichtingbmp/amwaht/internal/plan"
+	"github.com/stichtingbmp/amwaht/internal/rollout"
 	"github.com/stichtingbmp/amwaht/internal/sendgridfake"
 	"github.com/stichtingbmp/amwaht/internal/testenv"
-	"github.com/stichtingbmp/amwaht/workflows"
 )
 
 // The dev server starts without the project's search attributes: the worker
@@ -47,6 +48,10 @@ func startSystem(t *testing.T) *system {
 	t.Setenv("SENDGRID_API_KEY", "SG.e2e")
 	t.Setenv("SENDGRID_API_HOST", s.sg.URL)
 	t.Setenv("AMWAHT_STAFF_EMAIL", "staf@stichtingbmp.example.nl")
+	// The tests read the CLI's English (--lang en); staff read Dutch, which
+	// TestWalkingSkeleton checks too.
+	t.Setenv("AMWAHT_LANG", "en")
+	t.Setenv("AMWAHT_ACTOR", "e2e-medewerker")
 	cfg, err := app.ConfigFromEnv()
 	if err != nil {
 		t.Fatal(err)
@@ -125,7 +130,8 @@ func TestWalkingSkeleton(t *testing.T) {
 
 	// Staff record the producer's application.
 	out = mustRun(t, "apply", "GM0344", "--wave", "demo", "--organisation", "Welzijn Utrecht", "--kind", "welzijnsinstelling", "--contact-name", "Fatma Yilmaz", "--contact-email", "f.yilmaz@welzijn.example.nl")
-	if !strings.Contains(out, "Recorded: Welzijn Utrecht (welzijnsinstelling) is the producer") {
+	if !strings.Contains(out, "Recorded for GM0344 (Utrecht, Utrecht), wave demo: record a producer's application.") ||
+		!strings.Contains(out, "last action: Welzijn Utrecht applied (") || !strings.Contains(out, "e2e-medewerker (CLI))") {
 		t.Errorf("apply output:\n%s", out)
 	}
 	// A second application is rejected by the workflow's validator.
@@ -184,7 +190,7 @@ func TestWalkingSkeleton(t *testing.T) {
 
 	// An administrator finds the rollout by its phase.
 	c := s.te.Client(t)
-	query := fmt.Sprintf("%s = '%s' AND %s = 'GM0344'", workflows.AttrPhase.GetName(), workflows.PhaseProducerCourse, workflows.AttrMunicipality.GetName())
+	query := fmt.Sprintf("%s = '%s' AND %s = 'GM0344'", rollout.AttrPhase.GetName(), plan.PhaseProducerCourse, rollout.AttrMunicipality.GetName())
 	var found []string
 	deadline = time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
@@ -207,15 +213,26 @@ func TestWalkingSkeleton(t *testing.T) {
 
 	// Status, for people and for scripts.
 	out = mustRun(t, "status", "GM0344", "--wave", "demo")
-	if !strings.Contains(out, "Phase:    producer-course") || !strings.Contains(out, "Producer: Welzijn Utrecht") {
+	if !strings.Contains(out, "Phase:       producer course") || !strings.Contains(out, "Producer:    Welzijn Utrecht (welzijnsinstelling)") {
 		t.Errorf("status:\n%s", out)
 	}
-	var st workflows.Status
+	out = mustRun(t, "status", "GM0344", "--wave", "demo", "--lang", "nl")
+	for _, want := range []string{"Fase:        cursus producenten", "Producent:   Welzijn Utrecht", "STAP", "WIE IS AAN ZET", "aanmelding van een producent", "klaar", "gepland", "geslaagden doorgeven"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("status in Dutch lacks %q:\n%s", want, out)
+		}
+	}
+	var st rollout.Status
 	if err := json.Unmarshal([]byte(mustRun(t, "status", "GM0344", "--wave", "demo", "--json")), &st); err != nil {
 		t.Fatal(err)
 	}
-	if st.WorkflowID != "rollout-demo-GM0344" || st.Phase != workflows.PhaseProducerCourse || st.Steps[0].State != workflows.StepDone {
+	if st.WorkflowID != "rollout-demo-GM0344" || st.Phase != plan.PhaseProducerCourse || st.Steps[0].State != plan.StateDone ||
+		st.Steps[0].LastActor == nil || st.Steps[0].LastActor.Name != "e2e-medewerker" || st.Steps[0].LastActor.Via != plan.ViaCLI {
 		t.Errorf("status --json: %+v", st)
+	}
+	// The whole plan, from the start: 29 lines to graduation, every one dated.
+	if n := len(st.Steps); n != 29 || st.Steps[n-1].Name != "graduates" || st.Steps[n-1].State != plan.StateUpcoming || st.Steps[n-1].Due.IsZero() {
+		t.Errorf("status --json lists %d lines, ending %+v", n, st.Steps[n-1])
 	}
 
 	// Unknown rollouts and municipalities say what to do.

@@ -20,14 +20,15 @@ import (
 
 	"github.com/stichtingbmp/amwaht/internal/app"
 	"github.com/stichtingbmp/amwaht/internal/cli"
+	"github.com/stichtingbmp/amwaht/internal/plan"
+	"github.com/stichtingbmp/amwaht/internal/rollout"
 	"github.com/stichtingbmp/amwaht/internal/sendgridfake"
 	"github.com/stichtingbmp/amwaht/internal/simulate"
 	"github.com/stichtingbmp/amwaht/internal/testenv"
-	"github.com/stichtingbmp/amwaht/workflows"
 )
 
 func TestMain(m *testing.M) {
-	os.Exit(testenv.Main(m, testenv.Options{SearchAttributes: workflows.SearchAttributeFlags()}))
+	os.Exit(testenv.Main(m, testenv.Options{SearchAttributes: rollout.SearchAttributeFlags()}))
 }
 
 // proxy forwards TCP to PostgreSQL and can cut every connection, standing in
@@ -156,7 +157,7 @@ func TestRolloutsSurviveFaults(t *testing.T) {
 		if rc := cli.Run(context.Background(), args, io.Discard, io.Discard); rc != 0 {
 			t.Fatalf("start %s: exit %d", code, rc)
 		}
-		ids[i] = workflows.WorkflowID("demo", code)
+		ids[i] = rollout.WorkflowID("demo", code)
 		variants[i] = simulate.VariantFor(i)
 	}
 
@@ -165,7 +166,7 @@ func TestRolloutsSurviveFaults(t *testing.T) {
 	c := te.Client(t)
 	done := make(chan error, 1)
 	go func() {
-		done <- (&simulate.Actor{C: c, Out: io.Discard, Poll: 25 * time.Millisecond}).Run(ctx, ids, variants)
+		done <- (&simulate.Actor{C: rollout.New(c, simulate.Player), Out: io.Discard, Poll: 25 * time.Millisecond}).Run(ctx, ids, variants)
 	}()
 
 	// The faults: three SIGKILLs of the worker at random moments, and
@@ -194,7 +195,7 @@ func TestRolloutsSurviveFaults(t *testing.T) {
 
 	started := 0
 	for i, id := range ids {
-		var res workflows.Result
+		var res rollout.Result
 		if err := c.GetWorkflow(ctx, id, "").Get(ctx, &res); err != nil {
 			t.Errorf("%s: %v", id, err)
 			continue
@@ -202,7 +203,7 @@ func TestRolloutsSurviveFaults(t *testing.T) {
 		if want := simulate.ExpectedOutcome(variants[i]); res.Outcome != want {
 			t.Errorf("%s (%s): outcome %s, want %s", id, variants[i], res.Outcome, want)
 		}
-		if res.Outcome == workflows.OutcomeGraduated {
+		if res.Outcome == plan.OutcomeGraduated {
 			started++
 			if res.Graduates != 13 {
 				t.Errorf("%s: %d graduates, the acknowledged update said 13", id, res.Graduates)

@@ -3,6 +3,7 @@ package mail
 import (
 	"time"
 
+	"github.com/stichtingbmp/amwaht/internal/plan"
 	"github.com/stichtingbmp/amwaht/internal/wave"
 )
 
@@ -54,7 +55,8 @@ const (
 // Utrecht (GM0344) with producer Welzijn Utrecht, filling every field the
 // template uses. An unknown name gets the fields every rollout e-mail shares.
 func Example(name string) Data {
-	w := wave.Wave2012()
+	w := wave.Dates2012()
+	budget := int64(w.PlannedGroup) * w.CostPerParticipantCents
 	d := Data{
 		WorkflowID:       "rollout-2012-GM0344",
 		MunicipalityCode: "GM0344",
@@ -104,14 +106,14 @@ func Example(name string) Data {
 		}
 		d.AmountCents = w.CostPerParticipantCents
 		d.GroupSize = w.PlannedGroup
-		d.BudgetCents = w.Budget()
+		d.BudgetCents = budget
 	case "funding-request":
 		producer()
 		d.RecipientName = exampleMunicipality
 		d.Due = w.FundingDue
 		d.AmountCents = w.CostPerParticipantCents
 		d.GroupSize = w.PlannedGroup
-		d.BudgetCents = w.Budget()
+		d.BudgetCents = budget
 	case "teacher-registered", "teacher-course-invitation":
 		producer()
 		d.RecipientName = exampleTeacher
@@ -174,7 +176,7 @@ func Example(name string) Data {
 	return d
 }
 
-func sessions(days ...wave.CourseDay) []Session {
+func sessions(days ...plan.Day) []Session {
 	out := make([]Session, len(days))
 	for i, day := range days {
 		out[i] = Session{Date: day.Date, Place: day.Place, HalfDays: day.HalfDays, Overnight: day.Overnight}

@@ -8,7 +8,7 @@ import (
 )
 
 func TestDutchDate(t *testing.T) {
-	w := wave.Wave2012()
+	w := wave.Dates2012()
 	cases := []struct {
 		in   time.Time
 		want string

@@ -88,7 +88,7 @@ func FuzzValidateAddress(f *testing.F) {
 var dutchDate = regexp.MustCompile(`^(zondag|maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag) ([1-9]|[12][0-9]|3[01]) (januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december) (-?[0-9]+)$`)
 
 func FuzzDutchDate(f *testing.F) {
-	w := wave.Wave2012()
+	w := wave.Dates2012()
 	for _, t := range []time.Time{
 		w.ApplicationDeadline, w.IntendedStart, w.ProducerCourse[1].Date,
 		time.Date(2012, time.March, 25, 1, 30, 0, 0, time.UTC), // the night clocks go forward

@@ -1,6 +1,7 @@
 // Package simulate is a scripted actor for demo waves: it plays BMP staff and
-// producers through the same Updates a person would send, with plausible
-// variation, so a newcomer sees rollouts move through every phase.
+// producers through the same actions a person would send, drawn from each
+// kind of step's declaration (plan.Kind.Sample), with variation, so a
+// newcomer sees rollouts move through every phase.
 package simulate
 
 import (
@@ -9,13 +10,11 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strings"
 	"time"
 
-	"go.temporal.io/api/serviceerror"
-	"go.temporal.io/sdk/client"
-
-	"github.com/stichtingbmp/amwaht/workflows"
+	"github.com/stichtingbmp/amwaht/internal/plan"
+	"github.com/stichtingbmp/amwaht/internal/rollout"
+	"github.com/stichtingbmp/amwaht/internal/wave"
 )
 
 // Variant is how one rollout deviates from the happy path.
@@ -42,33 +41,52 @@ func VariantFor(i int) Variant {
 
 // ExpectedOutcome is how a rollout played with variant v ends: without a
 // producer it ends there; every other variant recovers and graduates.
-func ExpectedOutcome(v Variant) workflows.Outcome {
+func ExpectedOutcome(v Variant) plan.Outcome {
 	if v == NoProducer {
-		return workflows.OutcomeNoProducer
+		return plan.OutcomeNoProducer
 	}
-	return workflows.OutcomeGraduated
+	return plan.OutcomeGraduated
 }
 
-// Actor drives rollouts.
+// ErrRealWave refuses to play a wave that runs on the real calendar: the
+// actor invents producers and funding, pays premiums and sends e-mails.
+var ErrRealWave = errors.New("the scripted actor plays only compressed waves (demo, or a rehearsal with --day-length)")
+
+// Actor drives rollouts. Its client's actor is who the actions record.
 type Actor struct {
-	C    client.Client
+	C    *rollout.Client
 	Out  io.Writer
 	Poll time.Duration
+	// Leave lists steps the actor leaves to people (a test records them
+	// through the CLI).
+	Leave []string
 }
 
-type rollout struct {
+// Player is who the actor's actions record when none is set.
+var Player = plan.Actor{Via: plan.ViaScript, Name: "demo-actor"}
+
+type played struct {
 	id      string
 	variant Variant
+	wave    wave.Calendar
 	done    map[string]bool
 	ended   bool
 }
 
 // Run acts on the rollouts (workflow IDs with their variants) until all have
-// ended or ctx ends.
+// ended or ctx ends. A rollout on a real (not compressed) wave is refused
+// before anything is sent.
 func (a *Actor) Run(ctx context.Context, ids []string, variants []Variant) error {
-	rs := make([]*rollout, len(ids))
+	rs := make([]*played, len(ids))
 	for i, id := range ids {
-		rs[i] = &rollout{id: id, variant: variants[i], done: map[string]bool{}}
+		in, err := a.C.RolloutInput(ctx, id)
+		if err != nil {
+			return fmt.Errorf("simulate %s: %w", id, err)
+		}
+		if !in.Wave.Compressed() {
+			return fmt.Errorf("%s is on wave %s: %w", id, in.Wave.Name, ErrRealWave)
+		}
+		rs[i] = &played{id: id, variant: variants[i], wave: in.Wave, done: map[string]bool{}}
 	}
 	poll := a.Poll
 	if poll <= 0 {
@@ -101,129 +119,117 @@ func (a *Actor) Run(ctx context.Context, ids []string, variants []Variant) error
 	}
 }
 
-func (a *Actor) status(ctx context.Context, id string) (workflows.Status, error) {
-	var st workflows.Status
-	v, err := a.C.QueryWorkflow(ctx, id, "", workflows.QueryStatus)
-	if err != nil {
-		return st, err
-	}
-	return st, v.Get(&st)
-}
-
-// act sends an update once; a rejection (too early, say) is tried again at the next poll.
-func (a *Actor) act(ctx context.Context, r *rollout, id, key, name string, arg any) bool {
+// act sends an action once; a refusal (too early, say) is tried again at
+// the next poll.
+func (a *Actor) act(ctx context.Context, r *played, key, action string, p plan.Payload) bool {
 	if r.done[key] {
 		return false
 	}
-	h, err := a.C.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: id, UpdateName: name, Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
-	if err == nil {
-		err = h.Get(ctx, nil)
-	}
-	if err != nil {
+	if _, err := a.C.Act(ctx, r.id, action, p); err != nil {
 		return false
 	}
 	r.done[key] = true
-	fmt.Fprintf(a.Out, "simulate: %s: %s\n", id, key)
+	fmt.Fprintf(a.Out, "simulate: %s: %s\n", r.id, key)
 	return true
 }
 
-func waiting(st workflows.Status, name string) bool { return slices.Contains(st.WaitingOn, name) }
-
-func (a *Actor) step(ctx context.Context, r *rollout) error {
-	st, err := a.status(ctx, r.id)
-	var nf *serviceerror.NotFound
-	if errors.As(err, &nf) {
+func (a *Actor) step(ctx context.Context, r *played) error {
+	st, err := a.C.Status(ctx, r.id)
+	if errors.Is(err, rollout.ErrNotFound) {
 		r.ended = true
-		return fmt.Errorf("no such rollout")
+		return err
 	}
 	if err != nil {
 		return err
 	}
-	if st.Phase == workflows.PhaseDone {
+	if st.Phase == plan.PhaseDone {
 		r.ended = true
 		fmt.Fprintf(a.Out, "simulate: %s: ended, outcome %s\n", r.id, st.Outcome)
 		return nil
 	}
-	code := st.Municipality.Code
-	if waiting(st, "application") && r.variant != NoProducer {
-		a.act(ctx, r, r.id, "apply", workflows.UpdateApply, workflows.ProducerApplication{
-			Organisation: "Welzijn " + st.Municipality.Name, Kind: "welzijnsinstelling",
-			ContactName: "Contactpersoon " + st.Municipality.Name, ContactEmail: strings.ToLower(code) + "@producent.example.nl",
-		})
-	}
-	for day := 1; day <= 2; day++ {
-		step := fmt.Sprintf("producer-course-%d", day)
-		if !waiting(st, step) {
-			continue
-		}
-		attended := !(r.variant == MissedDay && day == 2)
-		if a.act(ctx, r, r.id, step, workflows.UpdateAttendance, workflows.Attendance{Course: workflows.CourseProducer, Day: day, Attended: attended}) || r.done[step] {
-			if !attended {
-				a.act(ctx, r, r.id, step+"-make-up", workflows.UpdateMakeUp, workflows.MakeUp{Course: workflows.CourseProducer, Day: day, Note: "inhaaldag bij BMP"})
-			}
-		}
-	}
-	if waiting(st, "handbook") && r.done["producer-course-1"] {
-		a.act(ctx, r, r.id, "handbook", workflows.UpdateHandbook, struct{}{})
-	}
-	if waiting(st, "teacher") {
-		a.act(ctx, r, r.id, "teacher", workflows.UpdateTeacher, workflows.TeacherProposal{ID: "T1", Name: "Docent " + st.Municipality.Name, Email: "docent-" + strings.ToLower(code) + "@example.nl"})
-	}
-	for day := 1; day <= 3; day++ {
-		if step := fmt.Sprintf("teacher-course-%d", day); waiting(st, step) {
-			a.act(ctx, r, r.id, step, workflows.UpdateAttendance, workflows.Attendance{Course: workflows.CourseTeacher, Day: day, Teacher: "T1", Attended: true, HalfDays: 2})
-		}
-	}
-	if waiting(st, "funding") {
-		amount := st.BudgetCents
-		if r.variant == FundingShort {
-			amount /= 2
-		}
-		a.act(ctx, r, r.id, "funding", workflows.UpdateFunding, workflows.Commitment{Source: "municipality", Name: "Gemeente " + st.Municipality.Name, AmountCents: amount})
-	}
-	if waiting(st, "recruitment") {
-		ids := make([]string, 15)
-		for i := range ids {
-			ids[i] = fmt.Sprintf("%s-P%02d", code, i+1)
-		}
-		a.act(ctx, r, r.id, "enrol", workflows.UpdateEnrol, workflows.Enrolment{ParticipantIDs: ids})
-	}
-	if waiting(st, "location") {
-		a.act(ctx, r, r.id, "location", workflows.UpdateLocation, workflows.Location{Name: "Buurthuis", Place: st.Municipality.Name})
-	}
-	if waiting(st, "internships") {
-		a.act(ctx, r, r.id, "internships", workflows.UpdateInternships, workflows.Internships{Places: 8})
-	}
-	if st.Phase == workflows.PhaseStart && st.Stalled && r.variant == FundingShort && !r.done["postpone"] {
-		a.act(ctx, r, r.id, "postpone", workflows.UpdatePostpone, workflows.Postponement{Start: time.Now().Add(20 * st.DayLength), Reason: "gemeente beslist later over het restant"})
-	}
-	if r.done["postpone"] && r.variant == FundingShort {
-		a.act(ctx, r, r.id, "funding-top-up", workflows.UpdateFunding, workflows.Commitment{Source: "fund", Name: "Oranje Fonds", AmountCents: st.BudgetCents - st.CommittedCents})
-	}
+	a.lines(ctx, r, st)
+	a.fundingShort(ctx, r, st)
 	if st.CohortID != "" {
-		return a.cohort(ctx, r, st.CohortID)
+		cst, err := a.C.Status(ctx, st.CohortID)
+		if err != nil {
+			return err
+		}
+		a.lines(ctx, r, cst)
+		if cst.CohortPhase == "practicum" {
+			a.act(ctx, r, "peer-group", plan.ActPeerGroup, &plan.PeerGroup{Count: 3})
+		}
 	}
 	return nil
 }
 
-func (a *Actor) cohort(ctx context.Context, r *rollout, id string) error {
-	st, err := a.status(ctx, id)
-	if err != nil {
-		return err
-	}
-	for _, s := range st.WaitingOn {
-		var month int
-		if _, err := fmt.Sscanf(s, "progress-%d", &month); err == nil {
-			a.act(ctx, r, id, s, workflows.UpdateProgress, workflows.ProgressReport{Month: month, Active: 14, DropOuts: 1})
+// lines acts on every line a rollout (or its cohort) waits on, as the
+// line's kind samples it, with the variant's twists.
+func (a *Actor) lines(ctx context.Context, r *played, st rollout.Status) {
+	for _, l := range st.Steps {
+		if !l.Waiting() || slices.Contains(a.Leave, l.Step) {
+			continue
+		}
+		k, ok := plan.KindOf(l.Kind)
+		ps := plan.Find(r.wave.Steps, l.Step)
+		if !ok || k.Sample == nil || ps == nil {
+			continue
+		}
+		sit := plan.Situation{Step: *ps, Part: partOf(*ps, r.wave, l.Name), Code: st.Municipality.Code, Municipality: st.Municipality.Name,
+			StillCents: st.BudgetCents - st.CommittedCents}
+		for _, t := range st.Teachers {
+			sit.Teachers = append(sit.Teachers, t.ID)
+		}
+		for _, act := range a.twist(r, sit, k.Sample(sit)) {
+			key := l.Name + "/" + act.Action + teacherOf(act.Payload)
+			a.act(ctx, r, key, act.Action, act.Payload)
 		}
 	}
-	if st.Phase == "practicum" {
-		a.act(ctx, r, id, "peer-group", workflows.UpdatePeerGroup, workflows.PeerGroup{Count: 3})
+}
+
+func partOf(s plan.Step, w wave.Calendar, name string) plan.Part {
+	for _, p := range s.Parts(w.IntendedStart()) {
+		if p.ID == name {
+			return p
+		}
 	}
-	if waiting(st, "graduates") {
-		a.act(ctx, r, id, "graduates", workflows.UpdateGraduates, workflows.Graduation{Count: 13})
+	return plan.Part{ID: name}
+}
+
+func teacherOf(p plan.Payload) string {
+	if a, ok := p.(*plan.Attendance); ok && a.Teacher != "" {
+		return "/" + a.Teacher
 	}
-	return nil
+	return ""
+}
+
+// twist bends the samples to the rollout's variant.
+func (a *Actor) twist(r *played, s plan.Situation, acts []plan.Act) []plan.Act {
+	switch {
+	case r.variant == NoProducer && s.Step.Kind == plan.KindApplication:
+		return nil
+	case r.variant == MissedDay && s.Step.ID == wave.StepProducerCourse && s.Part.N == 2:
+		if !r.done[s.Part.ID+"/"+plan.ActAttendance] {
+			return []plan.Act{{Action: plan.ActAttendance, Payload: &plan.Attendance{Course: s.Step.ID, Day: 2, Absent: true}}}
+		}
+		return []plan.Act{{Action: plan.ActMakeUp, Payload: &plan.MakeUp{Course: s.Step.ID, Day: 2, Note: "inhaaldag bij BMP"}}}
+	case r.variant == FundingShort && s.Step.Kind == plan.KindAmount && !r.done["postpone"]:
+		c := *acts[0].Payload.(*plan.Commitment)
+		c.AmountCents /= 2
+		return []plan.Act{{Action: plan.ActFunding, Payload: &c}}
+	}
+	return acts
+}
+
+// fundingShort agrees a later start when the start is blocked, then tops
+// the funding up.
+func (a *Actor) fundingShort(ctx context.Context, r *played, st rollout.Status) {
+	if r.variant != FundingShort {
+		return
+	}
+	if st.Phase == plan.PhaseStart && st.Stalled && !r.done["postpone"] {
+		a.act(ctx, r, "postpone", plan.ActPostpone, &plan.Postponement{Start: time.Now().Add(20 * st.DayLength), Reason: "gemeente beslist later over het restant"})
+	}
+	if r.done["postpone"] && st.CommittedCents < st.BudgetCents {
+		a.act(ctx, r, "funding-top-up", plan.ActFunding, &plan.Commitment{Source: "fund", Name: "Oranje Fonds", AmountCents: st.BudgetCents - st.CommittedCents})
+	}
 }

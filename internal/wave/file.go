@@ -16,6 +16,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/stichtingbmp/amwaht/internal/plan"
 	"github.com/stichtingbmp/amwaht/internal/spelling"
 )
 
@@ -162,6 +163,7 @@ var topFields = []string{
 	"fundingDue", "recruitmentDue", "locationDue", "intendedStart",
 	"plannedGroup", "minimumGroup", "costPerParticipant", "premium", "modules",
 	"reminderDays", "attendanceGraceDays", "internshipLeadDays", "reportEveryDays", "reportGraceDays", "graduationGraceDays",
+	"steps",
 }
 
 var (
@@ -173,15 +175,15 @@ var (
 var leadDays = []struct {
 	field  string
 	lo, hi int64
-	get    func(Calendar) time.Duration
-	set    func(*Calendar, time.Duration)
+	get    func(Dates) time.Duration
+	set    func(*Dates, time.Duration)
 }{
-	{"reminderDays", 1, 90, func(c Calendar) time.Duration { return c.ReminderLead }, func(c *Calendar, d time.Duration) { c.ReminderLead = d }},
-	{"attendanceGraceDays", 1, 90, func(c Calendar) time.Duration { return c.AttendanceGrace }, func(c *Calendar, d time.Duration) { c.AttendanceGrace = d }},
-	{"internshipLeadDays", 0, 180, func(c Calendar) time.Duration { return c.InternshipLead }, func(c *Calendar, d time.Duration) { c.InternshipLead = d }},
-	{"reportEveryDays", 7, 92, func(c Calendar) time.Duration { return c.ReportEvery }, func(c *Calendar, d time.Duration) { c.ReportEvery = d }},
-	{"reportGraceDays", 1, 90, func(c Calendar) time.Duration { return c.ReportGrace }, func(c *Calendar, d time.Duration) { c.ReportGrace = d }},
-	{"graduationGraceDays", 1, 180, func(c Calendar) time.Duration { return c.GraduationGrace }, func(c *Calendar, d time.Duration) { c.GraduationGrace = d }},
+	{"reminderDays", 1, 90, func(c Dates) time.Duration { return c.ReminderLead }, func(c *Dates, d time.Duration) { c.ReminderLead = d }},
+	{"attendanceGraceDays", 1, 90, func(c Dates) time.Duration { return c.AttendanceGrace }, func(c *Dates, d time.Duration) { c.AttendanceGrace = d }},
+	{"internshipLeadDays", 0, 180, func(c Dates) time.Duration { return c.InternshipLead }, func(c *Dates, d time.Duration) { c.InternshipLead = d }},
+	{"reportEveryDays", 7, 92, func(c Dates) time.Duration { return c.ReportEvery }, func(c *Dates, d time.Duration) { c.ReportEvery = d }},
+	{"reportGraceDays", 1, 90, func(c Dates) time.Duration { return c.ReportGrace }, func(c *Dates, d time.Duration) { c.ReportGrace = d }},
+	{"graduationGraceDays", 1, 180, func(c Dates) time.Duration { return c.GraduationGrace }, func(c *Dates, d time.Duration) { c.GraduationGrace = d }},
 }
 
 func (p *fileParser) parse(data []byte) Calendar {
@@ -217,39 +219,40 @@ func (p *fileParser) parse(data []byte) Calendar {
 		return Calendar{}
 	}
 
-	def := Wave2012()
-	c := Calendar{DayLength: day}
-	c.Name = p.name(fields["name"])
-	c.Opens = p.moment(fields["opens"], "opens", needTime)
-	c.ApplicationDeadline = p.moment(fields["applicationDeadline"], "applicationDeadline", deadline)
-	c.ProducerCourse = p.courseDays(fields["producerCourse"], "producerCourse")
-	c.TeacherDeadline = p.moment(fields["teacherDeadline"], "teacherDeadline", deadline)
-	c.TeacherCourse = p.courseDays(fields["teacherCourse"], "teacherCourse")
-	c.FundingDue = p.moment(fields["fundingDue"], "fundingDue", deadline)
-	c.RecruitmentDue = p.moment(fields["recruitmentDue"], "recruitmentDue", deadline)
-	c.LocationDue = p.moment(fields["locationDue"], "locationDue", deadline)
-	c.IntendedStart = p.moment(fields["intendedStart"], "intendedStart", needTime)
+	def := Dates2012()
+	d := Dates{}
+	d.Name = p.name(fields["name"])
+	d.Opens = p.moment(fields["opens"], "opens", needTime)
+	d.ApplicationDeadline = p.moment(fields["applicationDeadline"], "applicationDeadline", deadline)
+	d.ProducerCourse = p.courseDays(fields["producerCourse"], "producerCourse")
+	d.TeacherDeadline = p.moment(fields["teacherDeadline"], "teacherDeadline", deadline)
+	d.TeacherCourse = p.courseDays(fields["teacherCourse"], "teacherCourse")
+	d.FundingDue = p.moment(fields["fundingDue"], "fundingDue", deadline)
+	d.RecruitmentDue = p.moment(fields["recruitmentDue"], "recruitmentDue", deadline)
+	d.LocationDue = p.moment(fields["locationDue"], "locationDue", deadline)
+	d.IntendedStart = p.moment(fields["intendedStart"], "intendedStart", needTime)
 
-	c.PlannedGroup = int(p.integer(fields["plannedGroup"], "plannedGroup", 1, 100, int64(def.PlannedGroup)))
-	c.MinimumGroup = int(p.integer(fields["minimumGroup"], "minimumGroup", 1, 100, int64(def.MinimumGroup)))
-	if c.PlannedGroup > 0 && c.MinimumGroup > c.PlannedGroup {
-		p.addf("minimumGroup", "%d is more than plannedGroup (%d): the minimum group cannot be larger than the planned one", c.MinimumGroup, c.PlannedGroup)
+	d.PlannedGroup = int(p.integer(fields["plannedGroup"], "plannedGroup", 1, 100, int64(def.PlannedGroup)))
+	d.MinimumGroup = int(p.integer(fields["minimumGroup"], "minimumGroup", 1, 100, int64(def.MinimumGroup)))
+	if d.PlannedGroup > 0 && d.MinimumGroup > d.PlannedGroup {
+		p.addf("minimumGroup", "%d is more than plannedGroup (%d): the minimum group cannot be larger than the planned one", d.MinimumGroup, d.PlannedGroup)
 	}
-	c.CostPerParticipantCents = p.amount(fields["costPerParticipant"], "costPerParticipant", false, def.CostPerParticipantCents)
-	c.PremiumCents = p.amount(fields["premium"], "premium", true, def.PremiumCents)
-	c.Modules = p.modules(fields["modules"], def.Modules)
+	d.CostPerParticipantCents = p.amount(fields["costPerParticipant"], "costPerParticipant", false, def.CostPerParticipantCents)
+	d.PremiumCents = p.amount(fields["premium"], "premium", true, def.PremiumCents)
+	d.Modules = p.modules(fields["modules"], def.Modules)
 	for _, l := range leadDays {
 		n := p.integer(fields[l.field], l.field, l.lo, l.hi, int64(l.get(def)/day))
-		l.set(&c, time.Duration(n)*day)
+		l.set(&d, time.Duration(n)*day)
 	}
-	p.order(c)
-	return c
+	p.order(d)
+	extra := p.steps(fields["steps"], d)
+	return Build(d, extra)
 }
 
 // order checks the calendar's sequence among the dates that parsed, naming
 // the later field, so that a mistyped date is found before a rollout waits
 // on it.
-func (p *fileParser) order(c Calendar) {
+func (p *fileParser) order(c Dates) {
 	after := func(field string, t time.Time, what string, before time.Time) {
 		if !t.IsZero() && !before.IsZero() && !t.After(before) {
 			p.addf(field, "%s must come after %s (%s)", fileTime(t), what, fileTime(before))
@@ -614,7 +617,7 @@ func (p *fileParser) list(raw json.RawMessage, field, what string, limit int) []
 	return items
 }
 
-func (p *fileParser) courseDays(raw json.RawMessage, field string) []CourseDay {
+func (p *fileParser) courseDays(raw json.RawMessage, field string) []plan.Day {
 	if isAbsent(raw) {
 		p.addf(field, `missing: expected a list of course days [{"date": "YYYY-MM-DD HH:MM", "end": "HH:MM", "place": "…", "halfDays": 2}, …]`)
 		return nil
@@ -624,7 +627,7 @@ func (p *fileParser) courseDays(raw json.RawMessage, field string) []CourseDay {
 		return nil
 	}
 	before := len(p.problems)
-	days := make([]CourseDay, len(items))
+	days := make([]plan.Day, len(items))
 	for i, item := range items {
 		where := fmt.Sprintf("%s[%d]", field, i+1)
 		f, ok := p.object(item, where, "a course day", dayFields)

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stichtingbmp/amwaht/internal/plan"
 )
 
 const example2013 = "testdata/wave-2013.json"
@@ -31,36 +33,36 @@ func TestParseFileExample(t *testing.T) {
 		got, want time.Time
 	}{
 		{"opens (CET, UTC+1)", w.Opens, utc(2013, time.January, 14, 8, 0, 0)},
-		{"application deadline: the end of 1 March", w.ApplicationDeadline, utc(2013, time.March, 1, 22, 59, 59)},
-		{"producer course day 1", w.ProducerCourse[0].Date, utc(2013, time.March, 22, 9, 0, 0)},
-		{"producer course day 1 end", w.ProducerCourse[0].End, utc(2013, time.March, 22, 15, 0, 0)},
+		{"application deadline: the end of 1 March", w.ApplicationDeadline(), utc(2013, time.March, 1, 22, 59, 59)},
+		{"producer course day 1", w.ProducerCourse()[0].Date, utc(2013, time.March, 22, 9, 0, 0)},
+		{"producer course day 1 end", w.ProducerCourse()[0].End, utc(2013, time.March, 22, 15, 0, 0)},
 		// Clocks went forward on 31 March 2013: day 2 is in summer time.
-		{"producer course day 2 (CEST, UTC+2)", w.ProducerCourse[1].Date, utc(2013, time.April, 5, 8, 0, 0)},
-		{"teacher deadline", w.TeacherDeadline, utc(2013, time.May, 31, 21, 59, 59)},
-		{"teacher course day 2", w.TeacherCourse[1].Date, utc(2013, time.June, 20, 8, 0, 0)},
-		{"teacher course day 2 end", w.TeacherCourse[1].End, utc(2013, time.June, 20, 19, 0, 0)},
-		{"recruitment due", w.RecruitmentDue, utc(2013, time.August, 16, 21, 59, 59)},
-		{"funding due", w.FundingDue, utc(2013, time.August, 23, 21, 59, 59)},
-		{"location due", w.LocationDue, utc(2013, time.August, 23, 21, 59, 59)},
-		{"intended start", w.IntendedStart, utc(2013, time.September, 2, 7, 0, 0)},
+		{"producer course day 2 (CEST, UTC+2)", w.ProducerCourse()[1].Date, utc(2013, time.April, 5, 8, 0, 0)},
+		{"teacher deadline", w.TeacherDeadline(), utc(2013, time.May, 31, 21, 59, 59)},
+		{"teacher course day 2", w.TeacherCourse()[1].Date, utc(2013, time.June, 20, 8, 0, 0)},
+		{"teacher course day 2 end", w.TeacherCourse()[1].End, utc(2013, time.June, 20, 19, 0, 0)},
+		{"recruitment due", w.RecruitmentDue(), utc(2013, time.August, 16, 21, 59, 59)},
+		{"funding due", w.FundingDue(), utc(2013, time.August, 23, 21, 59, 59)},
+		{"location due", w.LocationDue(), utc(2013, time.August, 23, 21, 59, 59)},
+		{"intended start", w.IntendedStart(), utc(2013, time.September, 2, 7, 0, 0)},
 	} {
 		if c.got != c.want { // == also checks the location is UTC
 			t.Errorf("%s: %v, want %v", c.what, c.got, c.want)
 		}
 	}
-	if d := w.TeacherCourse[2]; d.Place != "Soesterberg" || d.HalfDays != 2 || !d.Overnight {
+	if d := w.TeacherCourse()[2]; d.Place != "Soesterberg" || d.HalfDays != 2 || !d.Overnight {
 		t.Errorf("teacher course day 3: %+v", d)
 	}
-	if w.ProducerCourse[0].Overnight || w.ProducerCourse[0].Place != "Utrecht" {
-		t.Errorf("producer course day 1: %+v", w.ProducerCourse[0])
+	if w.ProducerCourse()[0].Overnight || w.ProducerCourse()[0].Place != "Utrecht" {
+		t.Errorf("producer course day 1: %+v", w.ProducerCourse()[0])
 	}
 	if w.TeacherHalfDays() != 6 || w.PlannedGroup != 17 || w.MinimumGroup != 12 || w.CostPerParticipantCents != 150000 || w.PremiumCents != 250000 {
 		t.Errorf("numbers: %d half-days, group %d (min %d), cost %d, premium %d", w.TeacherHalfDays(), w.PlannedGroup, w.MinimumGroup, w.CostPerParticipantCents, w.PremiumCents)
 	}
 	// What the example leaves out comes from the 2012 wave.
 	def := Wave2012()
-	if !reflect.DeepEqual(w.Modules, def.Modules) {
-		t.Errorf("modules %+v, want 2012's %+v", w.Modules, def.Modules)
+	if !reflect.DeepEqual(w.Modules(), def.Modules()) {
+		t.Errorf("modules %+v, want 2012's %+v", w.Modules(), def.Modules())
 	}
 	if w.ReminderLead != def.ReminderLead || w.AttendanceGrace != def.AttendanceGrace || w.InternshipLead != def.InternshipLead ||
 		w.ReportEvery != def.ReportEvery || w.ReportGrace != def.ReportGrace || w.GraduationGrace != def.GraduationGrace {
@@ -96,11 +98,7 @@ func TestParseFileDefaults(t *testing.T) {
 	def := Wave2012()
 	w.Name, def.Name = "", ""
 	// Only the dates differ from 2012's.
-	for _, c := range []*Calendar{&w, &def} {
-		c.Opens, c.ApplicationDeadline, c.TeacherDeadline, c.FundingDue, c.RecruitmentDue, c.LocationDue, c.IntendedStart =
-			time.Time{}, time.Time{}, time.Time{}, time.Time{}, time.Time{}, time.Time{}, time.Time{}
-		c.ProducerCourse, c.TeacherCourse = nil, nil
-	}
+	w, def = undated(w), undated(def)
 	if !reflect.DeepEqual(w, def) {
 		t.Errorf("defaults:\n got %+v\nwant %+v", w, def)
 	}
@@ -118,7 +116,7 @@ func TestParseFileAcceptedForms(t *testing.T) {
 		{"costPerParticipant", "€ 1500", func(c Calendar) bool { return c.CostPerParticipantCents == 150000 }},
 		{"premium", "0", func(c Calendar) bool { return c.PremiumCents == 0 }},
 		{"applicationDeadline", "2013-03-01 12:00", func(c Calendar) bool {
-			return c.ApplicationDeadline == time.Date(2013, time.March, 1, 11, 0, 0, 0, time.UTC)
+			return c.ApplicationDeadline() == time.Date(2013, time.March, 1, 11, 0, 0, 0, time.UTC)
 		}},
 		{"opens", " 2013-01-14 9:00 ", func(c Calendar) bool { return c.Opens == time.Date(2013, time.January, 14, 8, 0, 0, 0, time.UTC) }},
 		// The autumn hour that occurs twice is accepted (one of the two).
@@ -143,7 +141,7 @@ func TestParseFileAcceptedForms(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := w.TeacherCourse[1].End; got != time.Date(2013, time.June, 20, 22, 30, 0, 0, time.UTC) {
+	if got := w.TeacherCourse()[1].End; got != time.Date(2013, time.June, 20, 22, 30, 0, 0, time.UTC) {
 		t.Errorf("end past midnight: %v", got)
 	}
 }
@@ -466,6 +464,18 @@ func FuzzParseFile(f *testing.F) {
 }
 
 // fileJSON writes a calendar (whole minutes and days, a 24h day) as a wave file.
+// undated is a wave without its dates: what is left is its shape and numbers.
+func undated(c Calendar) Calendar {
+	c.Opens = time.Time{}
+	steps := make([]plan.Step, len(c.Steps))
+	for i, s := range c.Steps {
+		s.Due, s.From, s.Days = time.Time{}, time.Time{}, nil
+		steps[i] = s
+	}
+	c.Steps = steps
+	return c
+}
+
 func fileJSON(c Calendar) []byte {
 	at := func(t time.Time) string { return t.In(Amsterdam).Format(dateTimeLayout) }
 	due := func(t time.Time) string {
@@ -474,7 +484,7 @@ func fileJSON(c Calendar) []byte {
 		}
 		return at(t)
 	}
-	days := func(ds []CourseDay) []any {
+	days := func(ds []plan.Day) []any {
 		out := make([]any, len(ds))
 		for i, d := range ds {
 			end := at(d.End)
@@ -486,19 +496,20 @@ func fileJSON(c Calendar) []byte {
 		return out
 	}
 	euro := func(cents int64) string { return fmt.Sprintf("%d.%02d", cents/100, cents%100) }
-	mods := make([]any, len(c.Modules))
-	for i, m := range c.Modules {
+	mods := make([]any, len(c.Modules()))
+	for i, m := range c.Modules() {
 		mods[i] = map[string]any{"name": m.Name, "days": int64(m.Length / day), "practicum": m.Practicum}
 	}
 	m := map[string]any{
-		"name": c.Name, "opens": at(c.Opens), "applicationDeadline": due(c.ApplicationDeadline),
-		"producerCourse": days(c.ProducerCourse), "teacherDeadline": due(c.TeacherDeadline), "teacherCourse": days(c.TeacherCourse),
-		"fundingDue": due(c.FundingDue), "recruitmentDue": due(c.RecruitmentDue), "locationDue": due(c.LocationDue),
-		"intendedStart": at(c.IntendedStart), "plannedGroup": c.PlannedGroup, "minimumGroup": c.MinimumGroup,
+		"name": c.Name, "opens": at(c.Opens), "applicationDeadline": due(c.ApplicationDeadline()),
+		"producerCourse": days(c.ProducerCourse()), "teacherDeadline": due(c.TeacherDeadline()), "teacherCourse": days(c.TeacherCourse()),
+		"fundingDue": due(c.FundingDue()), "recruitmentDue": due(c.RecruitmentDue()), "locationDue": due(c.LocationDue()),
+		"intendedStart": at(c.IntendedStart()), "plannedGroup": c.PlannedGroup, "minimumGroup": c.MinimumGroup,
 		"costPerParticipant": euro(c.CostPerParticipantCents), "premium": euro(c.PremiumCents), "modules": mods,
 	}
-	for _, l := range leadDays {
-		m[l.field] = int64(l.get(c) / day)
+	for field, d := range map[string]time.Duration{"reminderDays": c.ReminderLead, "attendanceGraceDays": c.AttendanceGrace,
+		"internshipLeadDays": c.InternshipLead, "reportEveryDays": c.ReportEvery, "reportGraceDays": c.ReportGrace, "graduationGraceDays": c.GraduationGrace} {
+		m[field] = int64(d / day)
 	}
 	b, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {

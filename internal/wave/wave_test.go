@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stichtingbmp/amwaht/internal/plan"
 )
 
 func local(t time.Time) string { return t.In(Amsterdam).Format("Mon 2 Jan 2006 15:04:05 MST") }
@@ -18,15 +20,15 @@ func TestWave2012Dates(t *testing.T) {
 		got, want time.Time
 	}{
 		// "aanmelden tot vrijdag 2 maart 2012": the whole day counts, in Dutch winter time.
-		{"application deadline", w.ApplicationDeadline, time.Date(2012, time.March, 2, 23, 59, 59, 0, Amsterdam)},
-		{"producer course day 1", w.ProducerCourse[0].Date, time.Date(2012, time.March, 23, 10, 0, 0, 0, Amsterdam)},
+		{"application deadline", w.ApplicationDeadline(), time.Date(2012, time.March, 2, 23, 59, 59, 0, Amsterdam)},
+		{"producer course day 1", w.ProducerCourse()[0].Date, time.Date(2012, time.March, 23, 10, 0, 0, 0, Amsterdam)},
 		// Clocks went forward on 25 March 2012: day 2 is in summer time.
-		{"producer course day 2", w.ProducerCourse[1].Date, time.Date(2012, time.March, 30, 10, 0, 0, 0, Amsterdam)},
-		{"teacher deadline", w.TeacherDeadline, time.Date(2012, time.June, 1, 23, 59, 59, 0, Amsterdam)},
-		{"teacher course day 1", w.TeacherCourse[0].Date, time.Date(2012, time.June, 8, 10, 0, 0, 0, Amsterdam)},
-		{"teacher course day 2", w.TeacherCourse[1].Date, time.Date(2012, time.June, 21, 10, 0, 0, 0, Amsterdam)},
-		{"teacher course day 3", w.TeacherCourse[2].Date, time.Date(2012, time.June, 22, 9, 0, 0, 0, Amsterdam)},
-		{"intended start", w.IntendedStart, time.Date(2012, time.September, 3, 9, 0, 0, 0, Amsterdam)},
+		{"producer course day 2", w.ProducerCourse()[1].Date, time.Date(2012, time.March, 30, 10, 0, 0, 0, Amsterdam)},
+		{"teacher deadline", w.TeacherDeadline(), time.Date(2012, time.June, 1, 23, 59, 59, 0, Amsterdam)},
+		{"teacher course day 1", w.TeacherCourse()[0].Date, time.Date(2012, time.June, 8, 10, 0, 0, 0, Amsterdam)},
+		{"teacher course day 2", w.TeacherCourse()[1].Date, time.Date(2012, time.June, 21, 10, 0, 0, 0, Amsterdam)},
+		{"teacher course day 3", w.TeacherCourse()[2].Date, time.Date(2012, time.June, 22, 9, 0, 0, 0, Amsterdam)},
+		{"intended start", w.IntendedStart(), time.Date(2012, time.September, 3, 9, 0, 0, 0, Amsterdam)},
 	} {
 		if !c.got.Equal(c.want) {
 			t.Errorf("%s: %s, want %s", c.what, local(c.got), local(c.want))
@@ -35,16 +37,16 @@ func TestWave2012Dates(t *testing.T) {
 			t.Errorf("%s is in %s; calendars carry UTC", c.what, c.got.Location())
 		}
 	}
-	if got := w.ApplicationDeadline.UTC(); got != time.Date(2012, time.March, 2, 22, 59, 59, 0, time.UTC) {
+	if got := w.ApplicationDeadline().UTC(); got != time.Date(2012, time.March, 2, 22, 59, 59, 0, time.UTC) {
 		t.Errorf("application deadline in UTC: %v (CET is UTC+1)", got)
 	}
-	if got := w.ProducerCourse[1].Date.UTC().Hour(); got != 8 {
+	if got := w.ProducerCourse()[1].Date.UTC().Hour(); got != 8 {
 		t.Errorf("producer course day 2 starts at %d:00 UTC, want 8:00 (CEST is UTC+2)", got)
 	}
-	if wd := w.ApplicationDeadline.In(Amsterdam).Weekday(); wd != time.Friday {
+	if wd := w.ApplicationDeadline().In(Amsterdam).Weekday(); wd != time.Friday {
 		t.Errorf("2 March 2012 is a %s, want Friday", wd)
 	}
-	if wd := w.IntendedStart.In(Amsterdam).Weekday(); wd != time.Monday {
+	if wd := w.IntendedStart().In(Amsterdam).Weekday(); wd != time.Monday {
 		t.Errorf("3 September 2012 is a %s, want Monday", wd)
 	}
 
@@ -57,7 +59,7 @@ func TestWave2012Dates(t *testing.T) {
 		"producer": {{"Utrecht", 2, false}, {"Utrecht", 2, false}},
 		"teacher":  {{"Utrecht", 2, false}, {"Soesterberg", 2, true}, {"Soesterberg", 2, true}},
 	}
-	for name, days := range map[string][]CourseDay{"producer": w.ProducerCourse, "teacher": w.TeacherCourse} {
+	for name, days := range map[string][]plan.Day{"producer": w.ProducerCourse(), "teacher": w.TeacherCourse()} {
 		if len(days) != len(want[name]) {
 			t.Fatalf("%s course has %d days, want %d", name, len(days), len(want[name]))
 		}
@@ -82,41 +84,40 @@ func TestWave2012Dates(t *testing.T) {
 	if got := w.CohortLength(); got != 305*day {
 		t.Errorf("cohort lasts %v, want 305 days (ten months)", got)
 	}
-	end := w.IntendedStart.Add(w.CohortLength()).In(Amsterdam)
+	end := w.IntendedStart().Add(w.CohortLength()).In(Amsterdam)
 	if end.Year() != 2013 || end.Month() != time.July {
 		t.Errorf("the cohort ends %s, want July 2013", local(end))
 	}
-	if last := w.Modules[len(w.Modules)-1]; !last.Practicum || len(w.Modules) != 4 {
-		t.Errorf("modules %+v: want three modules then the practicum", w.Modules)
+	if last := w.Modules()[len(w.Modules())-1]; !last.Practicum || len(w.Modules()) != 4 {
+		t.Errorf("modules %+v: want three modules then the practicum", w.Modules())
 	}
 }
 
 func TestValidateCatchesMisorderedCalendars(t *testing.T) {
 	for _, c := range []struct {
 		name  string
-		spoil func(*Calendar)
+		spoil func(*Dates)
 		want  []string
 	}{
-		{"deadline before opening", func(c *Calendar) { c.ApplicationDeadline = c.Opens.Add(-time.Hour) },
+		{"deadline before opening", func(d *Dates) { d.ApplicationDeadline = d.Opens.Add(-time.Hour) },
 			[]string{"the application deadline must come after the wave opens"}},
-		{"course before deadline", func(c *Calendar) { c.ProducerCourse[0].Date = c.ApplicationDeadline.Add(-day) },
+		{"course before deadline", func(d *Dates) { d.ProducerCourse[0].Date = d.ApplicationDeadline.Add(-day) },
 			[]string{"the producer course must come after the application deadline"}},
-		{"teacher course before its deadline", func(c *Calendar) { c.TeacherDeadline = c.TeacherCourse[0].Date.Add(day) },
+		{"teacher course before its deadline", func(d *Dates) { d.TeacherDeadline = d.TeacherCourse[0].Date.Add(day) },
 			[]string{"the teacher course must come after the teacher deadline"}},
-		{"start before funding", func(c *Calendar) { c.IntendedStart = c.FundingDue },
-			[]string{"the intended start must come after the funding due date"}},
-		{"no course days, no modules", func(c *Calendar) { c.ProducerCourse, c.TeacherCourse, c.Modules = nil, nil, nil },
-			[]string{"the producer course has no days", "the teacher course has no days", "the cohort has no modules"}},
-		{"minimum over planned", func(c *Calendar) { c.MinimumGroup = c.PlannedGroup + 1 },
+		{"start before funding", func(d *Dates) { d.IntendedStart = d.FundingDue },
+			[]string{"step funding is needed for the start but due"}},
+		{"no course days, no modules", func(d *Dates) { d.ProducerCourse, d.TeacherCourse, d.Modules = nil, nil, nil },
+			[]string{"step producer-course: a course has 1 to 20 days", "step teacher-course: a course has 1 to 20 days", "the cohort has no modules"}},
+		{"minimum over planned", func(d *Dates) { d.MinimumGroup = d.PlannedGroup + 1 },
 			[]string{"0 < minimum <= planned"}},
-		{"free training", func(c *Calendar) { c.CostPerParticipantCents = 0 },
-			[]string{"the cost per participant must be positive"}},
-		{"no name, everything at once", func(c *Calendar) { *c = Calendar{} },
-			[]string{"the wave has no name", "application deadline", "producer course has no days", "group sizes", "cost per participant"}},
+		{"free training", func(d *Dates) { d.CostPerParticipantCents = 0 },
+			[]string{"the cost per participant must be positive", "step funding: the budget must be more than 0"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			w := Wave2012()
-			c.spoil(&w)
+			d := Dates2012()
+			c.spoil(&d)
+			w := Build(d, nil)
 			err := w.Validate()
 			if err == nil {
 				t.Fatal("accepted")
@@ -131,6 +132,9 @@ func TestValidateCatchesMisorderedCalendars(t *testing.T) {
 			}
 		})
 	}
+	if err := (Calendar{}).Validate(); err == nil || !strings.Contains(err.Error(), "the wave has no name") || !strings.Contains(err.Error(), "exactly one application step") {
+		t.Errorf("an empty wave: %v", err)
+	}
 	if w := Wave2012(); w.Validate() != nil {
 		t.Error("breaking a copy changed Wave2012")
 	}
@@ -138,15 +142,15 @@ func TestValidateCatchesMisorderedCalendars(t *testing.T) {
 
 // points lists a calendar's moments in the 2012 wave's order.
 func points(c Calendar) []time.Time {
-	p := []time.Time{c.Opens, c.ApplicationDeadline}
-	for _, d := range c.ProducerCourse {
+	p := []time.Time{c.Opens, c.ApplicationDeadline()}
+	for _, d := range c.ProducerCourse() {
 		p = append(p, d.Date, d.End)
 	}
-	p = append(p, c.TeacherDeadline)
-	for _, d := range c.TeacherCourse {
+	p = append(p, c.TeacherDeadline())
+	for _, d := range c.TeacherCourse() {
 		p = append(p, d.Date, d.End)
 	}
-	return append(p, c.RecruitmentDue, c.FundingDue, c.LocationDue, c.IntendedStart)
+	return append(p, c.RecruitmentDue(), c.FundingDue(), c.LocationDue(), c.IntendedStart())
 }
 
 func TestCompressKeepsOrderAndScales(t *testing.T) {
@@ -176,9 +180,9 @@ func TestCompressKeepsOrderAndScales(t *testing.T) {
 				t.Errorf("day %v: moment %d is %.6f days after opening, want %.6f", dayLength, i, gotDays, wantDays)
 			}
 		}
-		for i, m := range c.Modules {
-			if m.Length != w.Modules[i].Length/day*dayLength || m.Name != w.Modules[i].Name || m.Practicum != w.Modules[i].Practicum {
-				t.Errorf("day %v: module %+v from %+v", dayLength, m, w.Modules[i])
+		for i, m := range c.Modules() {
+			if m.Length != w.Modules()[i].Length/day*dayLength || m.Name != w.Modules()[i].Name || m.Practicum != w.Modules()[i].Practicum {
+				t.Errorf("day %v: module %+v from %+v", dayLength, m, w.Modules()[i])
 			}
 		}
 		if c.ReminderLead != 7*dayLength || c.AttendanceGrace != 3*dayLength || c.ReportEvery != 30*dayLength {
@@ -195,7 +199,7 @@ func TestCompressKeepsOrderAndScales(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := float64(demo.ApplicationDeadline.Sub(demo.Opens)) / float64(DemoDayLength); got < 46.6 || got > 46.65 {
+	if got := float64(demo.ApplicationDeadline().Sub(demo.Opens)) / float64(DemoDayLength); got < 46.6 || got > 46.65 {
 		t.Errorf("demo application deadline %.3f × dayLength after opening, want ≈ 46.6", got)
 	}
 
@@ -205,9 +209,9 @@ func TestCompressKeepsOrderAndScales(t *testing.T) {
 	if c.DayLength != time.Second {
 		t.Errorf("day length 0 became %v, want 1s", c.DayLength)
 	}
-	c.ProducerCourse[0].Place = "elders"
-	c.Modules[0].Name = "anders"
-	if before.ProducerCourse[0].Place != "Utrecht" || before.Modules[0].Name != "Module 1" || !before.Opens.Equal(Wave2012().Opens) {
+	c.ProducerCourse()[0].Place = "elders"
+	c.Steps[0].Label.NL = "anders"
+	if before.ProducerCourse()[0].Place != "Utrecht" || before.Steps[0].Label.NL != Wave2012().Steps[0].Label.NL || !before.Opens.Equal(Wave2012().Opens) {
 		t.Error("Compress's result shares slices with its input")
 	}
 }

@@ -1,12 +1,10 @@
-package cli
+package plan
 
 import (
 	"regexp"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/stichtingbmp/amwaht/workflows"
 )
 
 func TestParseEuros(t *testing.T) {
@@ -38,7 +36,7 @@ func TestParseEuros(t *testing.T) {
 		"100.000.000,01": 10000000001,
 	}
 	for in, want := range ok {
-		got, err := parseEuros(in)
+		got, err := ParseEuros(in)
 		if err != nil || got != want {
 			t.Errorf("parseEuros(%q) = %d, %v; want %d", in, got, err, want)
 		}
@@ -72,8 +70,8 @@ func TestParseEuros(t *testing.T) {
 		"€":             "no amount",
 	}
 	for in, want := range bad {
-		got, err := parseEuros(in)
-		if err == nil || !strings.Contains(err.Error(), want) {
+		got, err := ParseEuros(in)
+		if err == nil || !strings.Contains(err.EN, want) || err.NL == "" {
 			t.Errorf("parseEuros(%q) = %d, %v; want an error containing %q", in, got, err, want)
 		}
 	}
@@ -84,7 +82,7 @@ func FuzzParseEuros(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		c, err := parseEuros(s)
+		c, err := ParseEuros(s)
 		if err == nil && c <= 0 {
 			t.Fatalf("parseEuros(%q) = %d without an error", s, c)
 		}
@@ -92,21 +90,21 @@ func FuzzParseEuros(f *testing.F) {
 }
 
 func TestParseWhen(t *testing.T) {
-	got, err := parseWhen("2012-10-01")
+	got, err := ParseWhen("2012-10-01")
 	if err != nil || !got.Equal(time.Date(2012, 10, 1, 7, 0, 0, 0, time.UTC)) {
 		t.Errorf("2012-10-01 (summer time) = %v, %v; want 07:00 UTC", got, err)
 	}
-	got, err = parseWhen("2012-12-03")
+	got, err = ParseWhen("2012-12-03")
 	if err != nil || !got.Equal(time.Date(2012, 12, 3, 8, 0, 0, 0, time.UTC)) {
 		t.Errorf("2012-12-03 (winter time) = %v, %v; want 08:00 UTC", got, err)
 	}
-	got, err = parseWhen("2012-10-01T13:30:00+02:00")
+	got, err = ParseWhen("2012-10-01T13:30:00+02:00")
 	if err != nil || !got.Equal(time.Date(2012, 10, 1, 11, 30, 0, 0, time.UTC)) {
 		t.Errorf("RFC 3339 = %v, %v", got, err)
 	}
 	for _, bad := range []string{"", "1-10-2012", "2012-13-01", "morgen", "2012-10-01 09:00"} {
-		if _, err := parseWhen(bad); err == nil || !strings.Contains(err.Error(), "YYYY-MM-DD") {
-			t.Errorf("parseWhen(%q) = %v; want an error naming the formats", bad, err)
+		if _, err := ParseWhen(bad); err == nil || !strings.Contains(err.EN, "YYYY-MM-DD") {
+			t.Errorf("ParseWhen(%q) = %v; want an error naming the formats", bad, err)
 		}
 	}
 }
@@ -119,7 +117,7 @@ func TestParseParticipants(t *testing.T) {
 		"\n" +
 		"p_04,Naam,,\n"
 	ps, err := ParseParticipants(strings.NewReader(good))
-	if err != nil {
+	if len(err) > 0 {
 		t.Fatal(err)
 	}
 	if len(ps) != 4 || ps[0].ID != "P01" || ps[1].Name != "Demir, Ayse" || ps[3].ID != "p_04" || ps[3].Line != 6 {
@@ -127,7 +125,7 @@ func TestParseParticipants(t *testing.T) {
 	}
 
 	semicolons := "id;name;email;phone\nP01;Fatma;f@example.nl;\n"
-	if ps, err := ParseParticipants(strings.NewReader(semicolons)); err != nil || len(ps) != 1 || ps[0].Email != "f@example.nl" {
+	if ps, err := ParseParticipants(strings.NewReader(semicolons)); len(err) > 0 || len(ps) != 1 || ps[0].Email != "f@example.nl" {
 		t.Errorf("semicolon file: %+v, %v", ps, err)
 	}
 
@@ -141,10 +139,13 @@ func TestParseParticipants(t *testing.T) {
 		"P08,Telefoon,,bel me\n" + // 8
 		"P09,Goed,,\n" // 9 fine
 	ps, err = ParseParticipants(strings.NewReader(bad))
-	if err == nil || ps != nil {
+	if len(err) == 0 || ps != nil {
 		t.Fatalf("a file with bad rows gave %+v, %v", ps, err)
 	}
-	msg := err.Error()
+	msg := lines(err, EN)
+	if nl := lines(err, NL); !strings.Contains(nl, "regel 3: de id ontbreekt") {
+		t.Errorf("in Dutch:\n%s", nl)
+	}
 	for _, want := range []string{
 		"line 3: the id is missing",
 		`line 4: id "Fatma Yilmaz"`,
@@ -172,10 +173,19 @@ func TestParseParticipants(t *testing.T) {
 		"id,name,email,phone\n":              "no participants",
 		"id,name,email,phone\nP1,\"open,,\n": "not valid CSV",
 	} {
-		if _, err := ParseParticipants(strings.NewReader(in)); err == nil || !strings.Contains(err.Error(), want) {
+		if _, err := ParseParticipants(strings.NewReader(in)); len(err) == 0 || !strings.Contains(lines(err, EN), want) {
 			t.Errorf("ParseParticipants(%q) = %v; want %q", in, err, want)
 		}
 	}
+}
+
+// lines writes problems one per line.
+func lines(ps Problems, l Lang) string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.Text.In(l)
+	}
+	return strings.Join(out, "\n")
 }
 
 var lineRef = regexp.MustCompile(`^line [0-9]+: `)
@@ -197,11 +207,11 @@ func FuzzParseParticipants(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		ps, err := ParseParticipants(strings.NewReader(s))
-		if err != nil {
+		if len(err) > 0 {
 			if ps != nil {
 				t.Fatalf("participants returned beside an error: %+v", ps)
 			}
-			for _, l := range strings.Split(err.Error(), "\n") {
+			for _, l := range strings.Split(lines(err, EN), "\n") {
 				if !lineRef.MatchString(l) {
 					t.Fatalf("error line %q does not name its line; whole error:\n%v", l, err)
 				}
@@ -213,7 +223,7 @@ func FuzzParseParticipants(f *testing.F) {
 		}
 		seen := map[string]bool{}
 		for _, p := range ps {
-			if !workflows.ValidRef(p.ID) || seen[strings.ToLower(p.ID)] || p.Line < 2 {
+			if !ValidRef(p.ID) || seen[strings.ToLower(p.ID)] || p.Line < 2 {
 				t.Fatalf("bad participant accepted: %+v", p)
 			}
 			seen[strings.ToLower(p.ID)] = true
