@@ -25,6 +25,7 @@ check:
 	  if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
 	$(GO) run go.temporal.io/sdk/contrib/tools/workflowcheck@v0.6.0 -config workflows/workflowcheck.config.yaml ./workflows/...
+	@$(GO) run github.com/fzipp/gocyclo/cmd/gocyclo@v0.6.0 -over 20 workflows/ || { echo "a function in workflows/ is too complex (cyclomatic complexity over 20): split it"; exit 1; }
 
 ## check-deploy: validate docker-compose.yml (docker-compose config) and build the Dockerfile's Go stages outside Docker
 check-deploy:

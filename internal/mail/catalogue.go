@@ -89,11 +89,11 @@ func Example(name string) Data {
 		d.Sessions = sessions(w.ProducerCourse...)
 	case "producer-course-reminder":
 		producer()
-		d.StepLabel = "cursusdag 1"
+		d.StepLabel = "dag 1 van de cursus voor producenten"
 		d.Sessions = sessions(w.ProducerCourse[0])
 	case "course-day-missed":
 		producer()
-		d.StepLabel = "cursusdag 2"
+		d.StepLabel = "dag 2 van de cursus voor producenten"
 		d.Sessions = sessions(w.ProducerCourse[1])
 	case "producer-tasks":
 		producer()
