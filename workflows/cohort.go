@@ -47,6 +47,7 @@ func CohortWorkflow(ctx workflow.Context, in rollout.CohortInput) (rollout.Cohor
 	}
 	c := &cohortState{in: in, done: in.Done, reports: map[int]plan.ProgressReport{}}
 	r.cohort = c
+	r.versions(ctx)
 	shift := in.Start.Sub(in.Wave.IntendedStart())
 	for _, ps := range in.Wave.Steps {
 		if ps.Phase == plan.PhaseCohort && ps.Kind != plan.KindCohort {

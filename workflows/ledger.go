@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -47,6 +48,9 @@ type state struct {
 	inFlight int // e-mails being sent; the workflow waits for them before it ends
 
 	published published
+	// overviewAttributes: this run keeps AmwahtWaitingFor and
+	// AmwahtStalledSince up to date (rollouts started before they existed do not).
+	overviewAttributes bool
 }
 
 // step is a plan step while the rollout runs: its status lines and what
@@ -81,7 +85,14 @@ func newState(ctx workflow.Context, in rollout.Input) *state {
 	for _, ps := range in.Wave.Steps {
 		r.addStep(ps, 0)
 	}
+	r.versions(ctx)
 	return r
+}
+
+// versions reads which behaviours this run has: rollouts started before a
+// change keep the behaviour their history recorded.
+func (r *state) versions(ctx workflow.Context) {
+	r.overviewAttributes = workflow.GetVersion(ctx, "overview-attributes", workflow.DefaultVersion, 1) == 1
 }
 
 // addStep puts a plan step and its lines, due as planned and moved by
@@ -262,17 +273,32 @@ func (r *state) status() rollout.Status {
 // published is what was last pushed to the Web UI, so unchanged state writes
 // no new history events.
 type published struct {
-	phase     string
-	waitingOn string
-	stalled   bool
-	dueAt     time.Time
-	outcome   plan.Outcome
-	details   string
-	set       bool
+	phase        string
+	waitingOn    string
+	waitingFor   string
+	stalled      bool
+	stalledSince time.Time
+	dueAt        time.Time
+	outcome      plan.Outcome
+	details      string
+	set          bool
 }
 
 func (p published) sameAttributes(q published) bool {
-	return p.phase == q.phase && p.waitingOn == q.waitingOn && p.stalled == q.stalled && p.dueAt.Equal(q.dueAt) && p.outcome == q.outcome
+	return p.phase == q.phase && p.waitingOn == q.waitingOn && p.waitingFor == q.waitingFor && p.stalled == q.stalled &&
+		p.stalledSince.Equal(q.stalledSince) && p.dueAt.Equal(q.dueAt) && p.outcome == q.outcome
+}
+
+// waitingFor lists, in plan order and once each, the parties that must act
+// on the lines waited on.
+func waitingFor(st rollout.Status) []string {
+	var out []string
+	for _, l := range st.Steps {
+		if l.Waiting() && !slices.Contains(out, string(l.Party)) {
+			out = append(out, string(l.Party))
+		}
+	}
+	return out
 }
 
 // publish pushes phase, awaited steps, stall and outcome to the search
@@ -284,6 +310,11 @@ func (r *state) publish(ctx workflow.Context) {
 		phase = string(st.CohortPhase)
 	}
 	p := published{phase: phase, waitingOn: strings.Join(st.WaitingOn, ","), stalled: st.Stalled, dueAt: st.DueAt, outcome: st.Outcome, details: details(st), set: true}
+	var parties []string
+	if r.overviewAttributes {
+		parties = waitingFor(st)
+		p.waitingFor, p.stalledSince = strings.Join(parties, ","), rollout.EarliestStall(st)
+	}
 	if p == r.published {
 		return
 	}
@@ -296,6 +327,13 @@ func (r *state) publish(ctx workflow.Context) {
 		updates := []temporal.SearchAttributeUpdate{rollout.AttrPhase.ValueSet(phase), rollout.AttrWaitingOn.ValueSet(st.WaitingOn), rollout.AttrStalled.ValueSet(st.Stalled), due}
 		if st.Outcome != plan.OutcomeNone {
 			updates = append(updates, rollout.AttrOutcome.ValueSet(string(st.Outcome)))
+		}
+		if r.overviewAttributes {
+			since := rollout.AttrStalledSince.ValueUnset()
+			if !p.stalledSince.IsZero() {
+				since = rollout.AttrStalledSince.ValueSet(p.stalledSince)
+			}
+			updates = append(updates, rollout.AttrWaitingFor.ValueSet(parties), since)
 		}
 		if err := workflow.UpsertTypedSearchAttributes(ctx, updates...); err != nil {
 			workflow.GetLogger(ctx).Error("upsert search attributes", "error", err)

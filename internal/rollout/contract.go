@@ -60,6 +60,11 @@ var (
 	AttrStalled      = temporal.NewSearchAttributeKeyBool("AmwahtStalled")
 	AttrDueAt        = temporal.NewSearchAttributeKeyTime("AmwahtDueAt")
 	AttrOutcome      = temporal.NewSearchAttributeKeyKeyword("AmwahtOutcome")
+	// AttrWaitingFor lists who must act on the steps waited on (parties), and
+	// AttrStalledSince when the oldest stall began: the staff console's
+	// overview reads them, with no query per rollout.
+	AttrWaitingFor   = temporal.NewSearchAttributeKeyKeywordList("AmwahtWaitingFor")
+	AttrStalledSince = temporal.NewSearchAttributeKeyTime("AmwahtStalledSince")
 )
 
 // SearchAttribute is one custom search attribute to register on a namespace.
@@ -78,6 +83,8 @@ func SearchAttributes() []SearchAttribute {
 		{AttrStalled.GetName(), enums.INDEXED_VALUE_TYPE_BOOL},
 		{AttrDueAt.GetName(), enums.INDEXED_VALUE_TYPE_DATETIME},
 		{AttrOutcome.GetName(), enums.INDEXED_VALUE_TYPE_KEYWORD},
+		{AttrWaitingFor.GetName(), enums.INDEXED_VALUE_TYPE_KEYWORD_LIST},
+		{AttrStalledSince.GetName(), enums.INDEXED_VALUE_TYPE_DATETIME},
 	}
 }
 

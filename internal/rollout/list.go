@@ -88,8 +88,9 @@ type Row struct {
 	WaitingOn    []string                  `json:"waitingOn"`
 	DueAt        time.Time                 `json:"dueAt,omitzero"`
 	Stalled      bool                      `json:"stalled"`
-	StalledSince time.Time                 `json:"stalledSince,omitzero"` // filled by callers that ask
-	Status       string                    `json:"status"`                // Temporal's: Running, Completed, Terminated, …
+	WaitingFor   []plan.Party              `json:"waitingFor,omitempty"` // who must act on the steps waited on
+	StalledSince time.Time                 `json:"stalledSince,omitzero"`
+	Status       string                    `json:"status"` // Temporal's: Running, Completed, Terminated, …
 	StartedAt    time.Time                 `json:"startedAt"`
 	ClosedAt     time.Time                 `json:"closedAt,omitzero"`
 }
@@ -145,6 +146,8 @@ func RowOf(x *workflowpb.WorkflowExecutionInfo) Row {
 	attr(sa, AttrWaitingOn.GetName(), &r.WaitingOn)
 	attr(sa, AttrStalled.GetName(), &r.Stalled)
 	attr(sa, AttrDueAt.GetName(), &r.DueAt)
+	attr(sa, AttrWaitingFor.GetName(), &r.WaitingFor)
+	attr(sa, AttrStalledSince.GetName(), &r.StalledSince)
 	m, err := municipality.Lookup(code)
 	if err != nil {
 		m = municipality.Municipality{Code: code}
