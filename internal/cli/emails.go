@@ -111,13 +111,14 @@ messageId, attempts, error.`,
 			if err != nil {
 				return fmt.Errorf("read outbox: %w", err)
 			}
-			none := fmt.Sprintf("No e-mails for %s yet.", id)
-			return writeRows(e.out, asJSON, rows, none, "WHEN\tTEMPLATE\tSTEP\tTO\tSTATUS\tMESSAGE ID", "e-mails", func(r row) string {
+			none := e.t("Nog geen e-mails voor %s.", "No e-mails for %s yet.", id)
+			header := e.t("WANNEER\tE-MAIL\tSTAP\tAAN\tSTAAT\tBERICHT-ID", "WHEN\tTEMPLATE\tSTEP\tTO\tSTATUS\tMESSAGE ID")
+			return writeRows(e.out, asJSON, rows, none, header, e.t("%d e-mails.", "%d e-mails.", len(rows)), func(r row) string {
 				status := r.Status
 				if r.Error != "" && r.Status != "sent" {
 					status += " (" + r.Error + ")"
 				}
-				return fmt.Sprintf("%s\t%s\t%s\t%s <%s>\t%s\t%s", r.Created.Local().Format(time.DateTime), r.Template, r.Step, r.Role, r.Recipient, status, r.MessageID)
+				return fmt.Sprintf("%s\t%s\t%s\t%s <%s>\t%s\t%s", when(r.Created), r.Template, r.Step, r.Role, r.Recipient, status, r.MessageID)
 			})
 		},
 	}

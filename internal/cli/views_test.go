@@ -3,9 +3,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"encoding/xml"
-	"errors"
-	"io"
 	"strings"
 	"testing"
 	"time"
@@ -117,63 +114,6 @@ func TestStatusInDutch(t *testing.T) {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("status lacks %q:\n%s", want, b.String())
 		}
-	}
-}
-
-// wellFormed parses an XML document to its end.
-func wellFormed(t *testing.T, doc []byte) string {
-	t.Helper()
-	d := xml.NewDecoder(bytes.NewReader(doc))
-	var text strings.Builder
-	for {
-		tok, err := d.Token()
-		if errors.Is(err, io.EOF) {
-			return text.String()
-		}
-		if err != nil {
-			t.Fatalf("not well-formed XML: %v\n%s", err, doc)
-		}
-		if cd, ok := tok.(xml.CharData); ok {
-			text.Write(cd)
-		}
-	}
-}
-
-func TestRenderTimeline(t *testing.T) {
-	st := exampleStatus()
-	st.Municipality.Name = `'s-Gravenhage <&> "test"`
-	st.Steps[1].State = plan.StateOverdue
-	st.Steps[1].StalledSince = t0.Add(26 * 24 * time.Hour)
-	st.Steps[1].Problem = plan.T("a <problem> & \"quotes\" \x01", "a <problem> & \"quotes\" \x01")
-	st.Stalled = true
-	cohort := &rollout.Status{WorkflowID: "rollout-2012-GM0344-cohort", Cohort: true, Phase: plan.PhaseCohort, CohortPhase: "module-1", Steps: []rollout.Step{
-		{Name: "progress-1", Label: plan.T("voortgangsrapportage, maand 1", "progress report, month 1"), State: plan.StatePending, Due: t0.Add(220 * 24 * time.Hour)},
-	}}
-	for l, wants := range map[plan.Lang][]string{
-		plan.EN: {"application", "producer-course-1", "Cohort rollout-2012-GM0344-cohort: module 1", "progress-1", "today", "planned start", `'s-Gravenhage <&> "test"`, "stalled since"},
-		plan.NL: {"Opleiding rollout-2012-GM0344-cohort: module 1", "vandaag", "geplande start", "vastgelopen sinds", "te laat"},
-	} {
-		var b bytes.Buffer
-		if err := renderTimeline(&b, st, cohort, t0.Add(30*24*time.Hour), l); err != nil {
-			t.Fatal(err)
-		}
-		text := wellFormed(t, b.Bytes())
-		for _, want := range wants {
-			if !strings.Contains(text, want) {
-				t.Errorf("%s timeline text lacks %q", l, want)
-			}
-		}
-		if !strings.Contains(b.String(), `fill="#c62828"`) {
-			t.Error("no stalled mark in red")
-		}
-	}
-	// A status with nothing but a start, and a compressed (demo) span, still draws.
-	for _, s := range []rollout.Status{{}, {Steps: []rollout.Step{{Name: "a", Due: t0}, {Name: "b", Due: t0.Add(3 * time.Second)}}}} {
-		var b bytes.Buffer
-		if err := renderTimeline(&b, s, nil, t0.Add(time.Second), plan.NL); err != nil {
-			t.Fatal(err)
-		}
-		wellFormed(t, b.Bytes())
 	}
 }
 

@@ -36,6 +36,7 @@ var catalogue = []Entry{
 	{"step-overdue", "a step's due date passes", "whoever must act"},
 	{"step-escalation", "a step stalls (overdue and unanswered)", "BMP staff"},
 	{"rollout-cancelled", "staff cancel the rollout", "everyone concerned"},
+	{"staff-signin", "a staff member asks to sign in to the console", "that staff member"},
 }
 
 // Catalogue lists every template, in lifecycle order.
@@ -169,6 +170,8 @@ func Example(name string) Data {
 		d.Since = time.Date(2012, time.August, 31, 9, 0, 0, 0, wave.Amsterdam).UTC()
 		d.Party = "producer"
 		d.Reason = "De producent reageert niet op herinneringen."
+	case "staff-signin":
+		d = Data{RecipientName: "Anouk de Boer", Link: "https://console.stichtingbmp.nl/inloggen/voorbeeld-token"}
 	case "rollout-cancelled":
 		producer()
 		d.Reason = "De gemeente en de producent hebben besloten de opleiding dit jaar niet te starten."

@@ -72,6 +72,9 @@ type Data struct {
 	Count            int       `json:"count,omitempty"`
 	Reason           string    `json:"reason,omitempty"`
 	Party            string    `json:"party,omitempty"`
+	// Link is a personal link (a sign-in link, a task page): a token, which
+	// is sent but never stored or logged in the clear.
+	Link string `json:"link,omitempty"`
 }
 
 // Message is a rendered e-mail.

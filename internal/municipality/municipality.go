@@ -36,6 +36,16 @@ func (m Municipality) String() string {
 	return m.Code + " (" + m.Name + ", " + m.Province + ")"
 }
 
+// SortKey orders municipalities by name as a Dutch list does: 's-Gravenhage
+// under G, 's-Hertogenbosch under H.
+func (m Municipality) SortKey() string {
+	n := strings.ToLower(m.Name)
+	for _, p := range []string{"'s-", "'s ", "'t "} {
+		n = strings.TrimPrefix(n, p)
+	}
+	return n
+}
+
 // ErrUnknownProvince is wrapped by InProvince's error for a name that is not a
 // province.
 var ErrUnknownProvince = errors.New("unknown province")

@@ -259,7 +259,8 @@ func mustZone(name string) *time.Location {
 }
 
 // ParseWhen reads a date or moment: YYYY-MM-DD means 09:00 Dutch time
-// (Europe/Amsterdam) that day; RFC 3339 gives an exact moment
+// (Europe/Amsterdam) that day; YYYY-MM-DDTHH:MM (a browser's date-and-time
+// field) is that moment in Dutch time; RFC 3339 gives an exact moment
 // (2012-10-01T13:30:00+02:00), which the compressed demo wave needs. Years
 // outside 2000 to 2099 are refused.
 func ParseWhen(s string) (time.Time, *Text) {
@@ -267,6 +268,8 @@ func ParseWhen(s string) (time.Time, *Text) {
 	var t time.Time
 	if d, err := time.ParseInLocation("2006-01-02", s, amsterdam); err == nil {
 		t = time.Date(d.Year(), d.Month(), d.Day(), 9, 0, 0, 0, amsterdam).UTC()
+	} else if l, err := parseLocalMoment(s); err == nil {
+		t = l.UTC()
 	} else if r, err := time.Parse(time.RFC3339, s); err == nil {
 		t = r.UTC()
 	} else {
@@ -279,6 +282,17 @@ func ParseWhen(s string) (time.Time, *Text) {
 		return time.Time{}, &bad
 	}
 	return t, nil
+}
+
+// parseLocalMoment reads a date and time in Dutch time as a browser's
+// datetime-local field sends it: 2012-10-01T13:30 (or with seconds).
+func parseLocalMoment(s string) (time.Time, error) {
+	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02T15:04:05"} {
+		if t, err := time.ParseInLocation(layout, s, amsterdam); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("not a local moment")
 }
 
 // checkMoment reports a missing date or one outside the years staff plan in.

@@ -102,6 +102,10 @@ func TestParseWhen(t *testing.T) {
 	if err != nil || !got.Equal(time.Date(2012, 10, 1, 11, 30, 0, 0, time.UTC)) {
 		t.Errorf("RFC 3339 = %v, %v", got, err)
 	}
+	got, err = ParseWhen("2012-10-01T13:30")
+	if err != nil || !got.Equal(time.Date(2012, 10, 1, 11, 30, 0, 0, time.UTC)) {
+		t.Errorf("a browser's datetime-local = %v, %v", got, err)
+	}
 	for _, bad := range []string{"", "1-10-2012", "2012-13-01", "morgen", "2012-10-01 09:00"} {
 		if _, err := ParseWhen(bad); err == nil || !strings.Contains(err.EN, "YYYY-MM-DD") {
 			t.Errorf("ParseWhen(%q) = %v; want an error naming the formats", bad, err)
