@@ -29,7 +29,10 @@ func Migrate(ctx context.Context, db *sql.DB, log *slog.Logger) (applied int, er
 	if err != nil {
 		return 0, fmt.Errorf("create migration lock: %w", err)
 	}
-	p, err := goose.NewProvider(goose.DialectPostgres, db, sub, goose.WithSessionLocker(locker))
+	// Out of order: parts of the product are built on branches that each
+	// reserve a range of versions; a database that already has a later one
+	// still takes an earlier one that arrives afterwards.
+	p, err := goose.NewProvider(goose.DialectPostgres, db, sub, goose.WithSessionLocker(locker), goose.WithAllowOutofOrder(true))
 	if err != nil {
 		return 0, fmt.Errorf("prepare migrations: %w", err)
 	}
