@@ -58,7 +58,7 @@ func Run(ctx context.Context, out, errOut io.Writer) error {
 		os.Setenv("DATABASE_URL", dbURL)
 	}
 
-	for _, p := range []int{temporalPort, uiPort} {
+	for _, p := range []int{temporalPort, uiPort, consolePort} {
 		if inUse(p) {
 			return fmt.Errorf("port %d is already in use: is another Temporal server (or an earlier demo) running? Stop it, then run make demo again", p)
 		}
@@ -95,6 +95,11 @@ func Run(ctx context.Context, out, errOut io.Writer) error {
 		}
 	}
 
+	signIn, consoleDone, err := startConsole(ctx, cfg, srv.UIURL, out, log)
+	if err != nil {
+		return err
+	}
+
 	// The scripted actor plays staff and producers, so every phase shows.
 	go func() {
 		args := []string{"simulate", "--wave", "demo"}
@@ -109,6 +114,10 @@ amwaht demo is running. A scripted actor ('starter simulate') plays staff:
 Utrecht is short of funding at the start and gets a postponement, Amsterdam
 gets no producer, Den Haag misses a producer course day and makes it up,
 Rotterdam graduates. The whole lifecycle takes about nine minutes.
+  Console: http://127.0.0.1:%d  (staff's web console, in Dutch)
+           sign in as %s with this link (15 minutes, once;
+           a new one is printed here when you ask for it on the sign-in page):
+           %s
   Web UI:  %s/namespaces/default/workflows
            (filter: AmwahtWave = 'demo', or AmwahtStalled = true)
   Try, in another terminal:
@@ -116,12 +125,14 @@ Rotterdam graduates. The whole lifecycle takes about nine minutes.
            go run ./starter apply GM0344 --wave demo --organisation "Welzijn Utrecht" --kind welzijnsinstelling --contact-name "Fatma Yilmaz" --contact-email f.yilmaz@example.nl
   E-mails are stored in PostgreSQL (no SENDGRID_API_KEY set) and logged below.
   Ctrl-C stops everything.
-`, srv.UIURL)
+`, consolePort, Staff.Email, signIn, srv.UIURL)
 
 	select {
 	case <-ctx.Done():
 		fmt.Fprintln(errOut, "stopping the demo")
 		return nil
+	case err := <-consoleDone:
+		return fmt.Errorf("console stopped: %w", err)
 	case err := <-workerDone:
 		workerDone <- err
 		if err == nil {

@@ -1,0 +1,351 @@
+package console
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stichtingbmp/amwaht/internal/mail"
+	"github.com/stichtingbmp/amwaht/internal/municipality"
+	"github.com/stichtingbmp/amwaht/internal/plan"
+	"github.com/stichtingbmp/amwaht/internal/rollout"
+	"github.com/stichtingbmp/amwaht/internal/wave"
+)
+
+// TestSignIn: only staff get in, by a link that works once; the sign-in
+// page says the same to everyone; a form without the session's token is
+// refused; no token reaches the log.
+func TestSignIn(t *testing.T) {
+	s := startSystem(t)
+	if _, err := s.staff.Add(t.Context(), "fatma@stichtingbmp.example", "Fatma"); err != nil {
+		t.Fatal(err)
+	}
+	b := s.browser(t)
+
+	p := b.get("/starten")
+	if p.status != http.StatusSeeOther || p.location != "/inloggen" {
+		t.Fatalf("a page without a session: %d to %q, want 303 to /inloggen", p.status, p.location)
+	}
+	if p := b.post("/inloggen", url.Values{"email": {"fatma@stichtingbmp.example"}}); p.status != http.StatusForbidden || !strings.Contains(p.body, "Formulier verlopen") {
+		t.Errorf("a form without its token: %d\n%s", p.status, p.body)
+	}
+
+	form := b.get("/inloggen")
+	for _, h := range []string{"Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy"} {
+		if form.header.Get(h) == "" {
+			t.Errorf("sign-in page without %s", h)
+		}
+	}
+	if csp := form.header.Get("Content-Security-Policy"); strings.Contains(csp, "unsafe") || !strings.Contains(csp, "default-src 'none'") {
+		t.Errorf("Content-Security-Policy %q: want default-src 'none' and nothing unsafe", csp)
+	}
+	bad := b.post("/inloggen", url.Values{"csrf": {form.csrf(t)}, "email": {"fatma@stichtingbmp"}})
+	if bad.status != http.StatusUnprocessableEntity || !strings.Contains(bad.body, `aria-invalid="true"`) || !strings.Contains(bad.body, "email-fout") {
+		t.Errorf("a mistyped address: %d\n%s", bad.status, bad.body)
+	}
+
+	known := b.post("/inloggen", url.Values{"csrf": {form.csrf(t)}, "email": {"Fatma@StichtingBMP.example"}})
+	unknown := b.post("/inloggen", url.Values{"csrf": {form.csrf(t)}, "email": {"someone@elsewhere.example"}})
+	if known.status != http.StatusOK || unknown.status != known.status ||
+		strings.ReplaceAll(unknown.body, "someone@elsewhere.example", "X") != strings.ReplaceAll(known.body, "Fatma@StichtingBMP.example", "X") {
+		t.Errorf("a member and a stranger get different answers: %d and %d", known.status, unknown.status)
+	}
+	if !strings.Contains(known.body, "Kijk in uw e-mail") {
+		t.Errorf("answer to a request:\n%s", known.body)
+	}
+	link := s.mail.last(t, "fatma@stichtingbmp.example")
+	if s.mail.count("someone@elsewhere.example") != 0 {
+		t.Error("a link went to an address that is no member's")
+	}
+
+	// Signing in goes on to the page that was asked for, at an address
+	// without the token.
+	in := b.get(link)
+	if in.status != http.StatusSeeOther || in.location != "/starten" {
+		t.Fatalf("the link: %d to %q, want 303 to /starten", in.status, in.location)
+	}
+	if p := b.get("/starten"); p.status != http.StatusOK || !strings.Contains(p.body, "Fatma") {
+		t.Errorf("signed in, the start page: %d", p.status)
+	}
+	other := s.browser(t)
+	if p := other.get(link); p.status != http.StatusBadRequest || !strings.Contains(p.body, "werkt niet (meer)") {
+		t.Errorf("a link used twice: %d\n%s", p.status, p.body)
+	}
+	if p := other.get("/"); p.status != http.StatusSeeOther {
+		t.Errorf("a used link signed a second browser in: %d", p.status)
+	}
+	token := link[strings.LastIndex(link, "/")+1:]
+	if strings.Contains(s.logs.String(), token) {
+		t.Error("the log holds a sign-in token")
+	}
+	if !strings.Contains(s.logs.String(), "route=\"GET /inloggen/{token}\"") {
+		t.Errorf("access log without the route of the link:\n%s", s.logs.String())
+	}
+
+	// Signing out ends the session.
+	home := b.get("/")
+	if p := b.post("/uitloggen", url.Values{"csrf": {home.csrf(t)}}); p.status != http.StatusSeeOther {
+		t.Errorf("sign out: %d", p.status)
+	}
+	if p := b.get("/"); p.status != http.StatusSeeOther {
+		t.Errorf("after signing out, the overview: %d, want a redirect", p.status)
+	}
+
+	// A member taken off the staff list is out at once.
+	b = s.signIn(t, "jan@stichtingbmp.example", "Jan")
+	if _, err := s.staff.Remove(t.Context(), "jan@stichtingbmp.example"); err != nil {
+		t.Fatal(err)
+	}
+	if p := b.get("/"); p.status != http.StatusSeeOther {
+		t.Errorf("a removed member's session still works: %d", p.status)
+	}
+}
+
+// TestSignInRequestsAreLimited: a flood of requests for one address gets a
+// calm refusal, not a flood of e-mails.
+func TestSignInRequestsAreLimited(t *testing.T) {
+	s := startSystem(t)
+	b := s.browser(t)
+	token := b.get("/inloggen").csrf(t)
+	var last page
+	for range 6 {
+		last = b.post("/inloggen", url.Values{"csrf": {token}, "email": {"someone@stichtingbmp.example"}})
+	}
+	if last.status != http.StatusTooManyRequests || !strings.Contains(last.body, "Wacht een paar minuten") {
+		t.Errorf("sixth request in a row: %d\n%s", last.status, last.body)
+	}
+}
+
+// TestRecordOnTheRolloutPage: the page offers the funding form drawn from
+// the declaration; a wrong amount is shown next to its field; a right one
+// is recorded in the staff member's name; the workflow's own refusal shows
+// next to the field it concerns; a weighty action asks for a confirmation.
+func TestRecordOnTheRolloutPage(t *testing.T) {
+	s := startSystem(t)
+	b := s.signIn(t, "fatma@stichtingbmp.example", "Fatma Yilmaz")
+	utrecht := startRollout(t, s, "GM0344", time.Hour)
+	apply(t, s, utrecht)
+	path := "/uitrol/demo/GM0344"
+
+	p := waitForPage(t, b, path, "Toezegging voor financiering rond")
+	for _, want := range []string{`name="amountCents"`, `for="funding-funding-amountCents"`, "Bedrag in euro", "Welzijn GM0344"} {
+		if !strings.Contains(p.body, want) {
+			t.Errorf("rollout page lacks %q", want)
+		}
+	}
+	form := url.Values{"csrf": {p.csrf(t)}, "form": {"funding-funding"}, "step": {"funding"}, "source": {"municipality"}, "amountCents": {"twaalf"}}
+	bad := b.post(path+"/funding", form)
+	if bad.status != http.StatusUnprocessableEntity {
+		t.Fatalf("a wrong amount: %d", bad.status)
+	}
+	if msg := fieldProblem(bad.body, "funding-funding-amountCents"); msg == "" {
+		t.Errorf("no problem next to the amount:\n%s", bad.body)
+	}
+	if !strings.Contains(bad.body, `value="twaalf"`) || !strings.Contains(bad.body, `id="funding-funding" open`) {
+		t.Error("the refused form is not shown again, opened, with what was typed")
+	}
+
+	form.Set("amountCents", "12.750,00")
+	ok := b.post(path+"/funding", form)
+	if ok.status != http.StatusSeeOther || !strings.HasPrefix(ok.location, path) {
+		t.Fatalf("recording funding: %d to %q\n%s", ok.status, ok.location, ok.body)
+	}
+	after := b.get(path)
+	if !strings.Contains(after.body, "Vastgelegd: ") || !strings.Contains(after.body, "€ 12.750,00 toegezegd") {
+		t.Errorf("after recording, the page does not show it:\n%s", after.body)
+	}
+	st, err := s.rollout.Status(t.Context(), utrecht)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := st.Line("funding"); l == nil || l.LastActor == nil || *l.LastActor != (plan.Actor{Via: plan.ViaConsole, Name: "Fatma Yilmaz"}) {
+		t.Errorf("funding recorded by %+v, want the console's Fatma Yilmaz", l)
+	}
+
+	// The workflow refuses a due date before the current one; its words
+	// show next to the date.
+	extend := url.Values{"csrf": {p.csrf(t)}, "form": {"extend"}, "step": {"handbook"}, "due": {"2020-01-01T10:00"}, "reason": {"overleg"}, "bevestig": {"true"}}
+	refused := b.post(path+"/extend", extend)
+	if refused.status != http.StatusUnprocessableEntity || !strings.Contains(fieldProblem(refused.body, "extend-due"), "de nieuwe uiterste datum moet na de huidige") {
+		t.Errorf("an extension into the past: %d, problem next to the date: %q\n%s", refused.status, fieldProblem(refused.body, "extend-due"), section(refused.body, "extend"))
+	}
+	extend.Del("bevestig")
+	extend.Set("due", time.Now().AddDate(0, 0, 400).Format("2006-01-02T15:04"))
+	if p := b.post(path+"/extend", extend); p.status != http.StatusUnprocessableEntity || fieldProblem(p.body, "extend-bevestig") == "" {
+		t.Errorf("a weighty action without its confirmation: %d", p.status)
+	}
+
+	// Something nobody may post.
+	if p := b.post(path+"/nonsense", url.Values{"csrf": {p.csrf(t)}}); p.status != http.StatusNotFound {
+		t.Errorf("an unknown action: %d", p.status)
+	}
+	if p := b.get("/uitrol/demo/GM0363"); p.status != http.StatusNotFound || !strings.Contains(p.body, "Geen uitrol") {
+		t.Errorf("a rollout that does not run: %d", p.status)
+	}
+}
+
+// TestOverviewPutsStalledFirst: of the running rollouts, the stalled one
+// heads the overview, with who must act; a filter narrows the list.
+func TestOverviewPutsStalledFirst(t *testing.T) {
+	s := startSystem(t)
+	b := s.signIn(t, "fatma@stichtingbmp.example", "Fatma")
+	quiet := startRollout(t, s, "GM0599", time.Hour)
+	apply(t, s, quiet)
+	// Nobody records the producer course's attendance: on a 50 ms day its
+	// grace ends within a second and the rollout stalls.
+	stuck := startRollout(t, s, "GM0518", 50*time.Millisecond)
+	apply(t, s, stuck)
+
+	p := waitForPage(t, b, "/", "Vastgelopen (1)")
+	stalled := section(p.body, "h-vast")
+	if !strings.Contains(stalled, "&#39;s-Gravenhage") || strings.Contains(stalled, "Rotterdam") {
+		t.Errorf("stalled section:\n%s", stalled)
+	}
+	if !strings.Contains(stalled, "cursus voor producenten, dag 1") || !strings.Contains(stalled, "BMP") {
+		t.Errorf("the stalled row does not say what waits on whom:\n%s", stalled)
+	}
+	if all := section(p.body, "h-alle"); !strings.Contains(all, "Alle lopende uitrollen (2)") || strings.Index(all, "&#39;s-Gravenhage") > strings.Index(all, "Rotterdam") {
+		t.Errorf("the list of all rollouts:\n%s", all)
+	}
+	only := b.get("/?vastgelopen=ja&provincie=Zuid-Holland")
+	if all := section(only.body, "h-alle"); !strings.Contains(all, "(1)") || strings.Contains(all, "Rotterdam") {
+		t.Errorf("filtered on stalled:\n%s", all)
+	}
+}
+
+// TestStartAProvince: the start form checks every field, then starts a
+// province in the background; its page counts up to the end; a second
+// start of the same province skips them all.
+func TestStartAProvince(t *testing.T) {
+	s := startSystem(t)
+	b := s.signIn(t, "fatma@stichtingbmp.example", "Fatma")
+	t.Cleanup(func() { terminateAll(s, "Flevoland") })
+	form := b.get("/starten")
+	v := url.Values{"csrf": {form.csrf(t)}, "scope": {"provincie"}, "provincie": {"Flevoland"}, "ronde": {"demo"}, "daglengte": {"1h"}}
+	p := b.post("/starten", v)
+	if p.status != http.StatusUnprocessableEntity || fieldProblem(p.body, "s-patroon") == "" {
+		t.Errorf("a province without an address pattern: %d, problem %q", p.status, fieldProblem(p.body, "s-patroon"))
+	}
+	v.Set("patroon", "wmo@{name}.example.nl")
+	run := func() string {
+		t.Helper()
+		p := b.post("/starten", v)
+		if p.status != http.StatusSeeOther || !strings.HasPrefix(p.location, "/starten/") {
+			t.Fatalf("start a province: %d\n%s", p.status, p.body)
+		}
+		var last page
+		deadline := time.Now().Add(60 * time.Second)
+		for time.Now().Before(deadline) {
+			last = b.get(p.location)
+			if strings.Contains(last.body, "Klaar.") {
+				if last.header.Get("Refresh") != "" {
+					t.Error("a finished batch's page still refreshes itself")
+				}
+				return last.body
+			}
+			if last.header.Get("Refresh") == "" {
+				t.Fatal("a running batch's page does not refresh itself")
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		t.Fatalf("the batch did not finish:\n%s", last.body)
+		return ""
+	}
+	if body := run(); !strings.Contains(body, "6 van 6 gemeenten: 6 gestart, 0 overgeslagen (liepen al), 0 mislukt") {
+		t.Errorf("first start of Flevoland:\n%s", body)
+	}
+	if body := run(); !strings.Contains(body, "6 van 6 gemeenten: 0 gestart, 6 overgeslagen") {
+		t.Errorf("second start of Flevoland:\n%s", body)
+	}
+	st, err := s.rollout.Status(t.Context(), rollout.WorkflowID("demo", "GM0034"))
+	if err != nil {
+		t.Fatalf("Almere's rollout: %v", err)
+	}
+	if st.Municipality.Code != "GM0034" {
+		t.Errorf("Almere's status: %+v", st)
+	}
+}
+
+// startRollout starts a demo-wave rollout on a day of the given length.
+func startRollout(t *testing.T, s *system, code string, day time.Duration) string {
+	t.Helper()
+	mu, err := municipality.Lookup(code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, _ := wave.Lookup(wave.Demo, time.Now(), day)
+	id, err := s.rollout.Start(t.Context(), rollout.Input{Municipality: mu, Wave: w, Contact: mail.Contact{Name: "Team WMO", Email: "wmo-" + strings.ToLower(code) + "@example.nl"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = s.rollout.T.TerminateWorkflow(ctx, id, "", "end of test")
+	})
+	return id
+}
+
+// apply has a producer apply, as the municipality would.
+func apply(t *testing.T, s *system, id string) {
+	t.Helper()
+	name := strings.TrimPrefix(id, "rollout-demo-")
+	_, err := s.rollout.Act(t.Context(), id, plan.ActApply, &plan.ProducerApplication{
+		Organisation: "Welzijn " + name, Kind: "welzijnsinstelling", ContactName: "Contact " + name, ContactEmail: strings.ToLower(name) + "@producent.example.nl"})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func terminateAll(s *system, province string) {
+	ms, _ := municipality.InProvince(province)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, m := range ms {
+		_ = s.rollout.T.TerminateWorkflow(ctx, rollout.WorkflowID("demo", m.Code), "", "end of test")
+	}
+}
+
+// waitForPage loads a page until it shows a text (the visibility store and
+// timers take their time).
+func waitForPage(t *testing.T, b *browser, path, text string) page {
+	t.Helper()
+	var p page
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if p = b.get(path); p.status == http.StatusOK && strings.Contains(p.body, text) {
+			return p
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatalf("%s never showed %q; last (%d):\n%s", path, text, p.status, p.body)
+	return p
+}
+
+// fieldProblem is the problem shown next to a field (its error message,
+// which the field names in aria-describedby).
+func fieldProblem(body, id string) string {
+	re := regexp.MustCompile(`(?s)id="` + regexp.QuoteMeta(id) + `-fout">(.*?)</div>`)
+	m := re.FindStringSubmatch(body)
+	if m == nil || !strings.Contains(body, `id="`+id+`"`) {
+		return ""
+	}
+	return strings.TrimSpace(regexp.MustCompile(`<[^>]+>`).ReplaceAllString(m[1], ""))
+}
+
+// section is the part of a page from a heading's id to the next section.
+func section(body, id string) string {
+	i := strings.Index(body, `id="`+id+`"`)
+	if i < 0 {
+		return ""
+	}
+	rest := body[i:]
+	if j := strings.Index(rest, "</section>"); j >= 0 {
+		return rest[:j]
+	}
+	return rest
+}

@@ -1,0 +1,127 @@
+package console
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/stichtingbmp/amwaht/internal/app"
+	"github.com/stichtingbmp/amwaht/internal/mail"
+	"github.com/stichtingbmp/amwaht/schema"
+)
+
+// Options are what Run needs beside the environment.
+type Options struct {
+	Mailer Mailer // nil: SendGrid when SENDGRID_API_KEY is set, else none
+	// Mount adds handlers under the console's address (the codec server,
+	// the SendGrid webhook) before it serves.
+	Mount func(s *Server, mux *http.ServeMux)
+	// Ready, when set, hears the address the console listens on.
+	Ready func(addr string)
+}
+
+// Run serves the console until ctx ends, then stops gracefully.
+func Run(ctx context.Context, cfg Config, acfg app.Config, log *slog.Logger, opts Options) error {
+	db, err := app.OpenDB(ctx, acfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if _, err := schema.Migrate(ctx, db.DB, log); err != nil {
+		return err
+	}
+	c, err := app.DialTemporalAs(ctx, "console", log)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	mailer := opts.Mailer
+	if mailer == nil {
+		mailer = NoMailer{}
+		if acfg.SendGridAPIKey != "" {
+			mailer = MailSender{Sender: mail.SendGrid{APIKey: acfg.SendGridAPIKey, Host: acfg.SendGridAPIHost, Sandbox: acfg.SendGridSandbox},
+				From: mail.Contact{Name: "Stichting BMP (AMWAHT)", Email: acfg.FromEmail}, ReplyTo: mail.BackOffice}
+		} else {
+			log.Warn("no SENDGRID_API_KEY: the console cannot e-mail sign-in links")
+		}
+	}
+	s, err := New(cfg, Deps{DB: db, Temporal: c, Mailer: mailer, Log: log})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	mux := http.NewServeMux()
+	if opts.Mount != nil {
+		opts.Mount(s, mux)
+	}
+	mux.Handle("/", s.Handler())
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("console: listen on %s (AMWAHT_CONSOLE_ADDR): %w", cfg.Addr, err)
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute}
+	log.Info("console serving", "addr", ln.Addr().String(), "public_url", cfg.PublicURL.String())
+	if opts.Ready != nil {
+		opts.Ready(ln.Addr().String())
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	go s.purgeLinks(ctx)
+	select {
+	case err := <-done:
+		return fmt.Errorf("console: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("console: stop: %w", err)
+	}
+	log.Info("console stopped")
+	return nil
+}
+
+// purgeLinks removes lapsed sign-in links every hour.
+func (s *Server) purgeLinks(ctx context.Context) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if err := s.staff.Purge(ctx, s.now()); err != nil && ctx.Err() == nil {
+			s.log.Warn("purging lapsed sign-in links", "error", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Main is the console binary's whole main.
+func Main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	log, err := app.LoggerFromEnv(os.Stderr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "console:", err)
+		os.Exit(2)
+	}
+	acfg, err := app.ConfigFromEnv()
+	if err == nil {
+		var cfg Config
+		if cfg, err = ConfigFromEnv(); err == nil {
+			err = Run(ctx, cfg, acfg, log, Options{})
+		}
+	}
+	if err != nil {
+		log.Error("console stopped", "error", err)
+		os.Exit(1)
+	}
+}
