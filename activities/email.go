@@ -26,10 +26,13 @@ type Recipient struct {
 	Email string `json:"email,omitempty"`
 }
 
-// EmailRequest is one e-mail of a rollout. (WorkflowID, Template, Step,
-// Occurrence) is its identity: the outbox's unique key.
+// EmailRequest is one e-mail of a rollout. (WorkflowID, RunID, Template,
+// Step, Occurrence) is its identity: the outbox's unique key.
 type EmailRequest struct {
-	WorkflowID string    `json:"workflowId"`
+	WorkflowID string `json:"workflowId"`
+	// RunID is the rollout's run (its first run ID): a rollout started again
+	// after a cancellation sends its e-mails again.
+	RunID      string    `json:"runId,omitempty"`
 	Template   string    `json:"template"`
 	Step       string    `json:"step"`
 	Occurrence int       `json:"occurrence"`
@@ -141,7 +144,7 @@ func (a *Activities) SendEmail(ctx context.Context, req EmailRequest) (EmailResu
 	env := mail.Envelope{
 		From: a.From, ReplyTo: a.ReplyTo, To: mail.Contact{Name: to.Name, Email: to.Email}, Message: msg,
 		Categories: []string{"amwaht", req.Template},
-		CustomArgs: map[string]string{"workflow_id": req.WorkflowID, "step": req.Step, "template": req.Template, "occurrence": fmt.Sprint(req.Occurrence)},
+		CustomArgs: map[string]string{"workflow_id": req.WorkflowID, "run_id": req.RunID, "step": req.Step, "template": req.Template, "occurrence": fmt.Sprint(req.Occurrence)},
 	}
 	if c.Unknown {
 		id, found, err := a.findSent(ctx, env, log)
@@ -221,10 +224,10 @@ func (a *Activities) claimEmail(ctx context.Context, req EmailRequest, to Recipi
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
 
 	_, err = tx.ExecContext(ctx, `
-		INSERT INTO outbox (workflow_id, template, step, occurrence, recipient, role, subject, body_text, body_html)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+		INSERT INTO outbox (workflow_id, run_id, template, step, occurrence, recipient, role, subject, body_text, body_html)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 		ON CONFLICT ON CONSTRAINT outbox_key DO NOTHING`,
-		req.WorkflowID, req.Template, req.Step, req.Occurrence, to.Email, to.Role, msg.Subject, msg.Text, msg.HTML)
+		req.WorkflowID, req.RunID, req.Template, req.Step, req.Occurrence, to.Email, to.Role, msg.Subject, msg.Text, msg.HTML)
 	if err != nil {
 		return c, fmt.Errorf("claim outbox row: %w", err)
 	}
@@ -233,8 +236,8 @@ func (a *Activities) claimEmail(ctx context.Context, req EmailRequest, to Recipi
 	err = tx.QueryRowxContext(ctx, `
 		SELECT id, status, message_id, coalesce(extract(epoch FROM claimed_until - now()), 0)
 		FROM outbox
-		WHERE workflow_id = $1 AND template = $2 AND step = $3 AND occurrence = $4
-		FOR UPDATE`, req.WorkflowID, req.Template, req.Step, req.Occurrence).Scan(&c.ID, &c.Status, &c.MessageID, &held)
+		WHERE workflow_id = $1 AND run_id = $2 AND template = $3 AND step = $4 AND occurrence = $5
+		FOR UPDATE`, req.WorkflowID, req.RunID, req.Template, req.Step, req.Occurrence).Scan(&c.ID, &c.Status, &c.MessageID, &held)
 	if err != nil {
 		return c, fmt.Errorf("lock outbox row: %w", err)
 	}

@@ -75,13 +75,18 @@ func (e *env) client() (client.Client, error) {
 	return c, nil
 }
 
-// rollouts is the typed client, acting as the CLI's user.
+// rollouts is the typed client, acting as the CLI's user, decoding what it
+// reads from histories with the data converter the client was dialed with.
 func (e *env) rollouts() (*rollout.Client, error) {
 	c, err := e.client()
 	if err != nil {
 		return nil, err
 	}
-	return rollout.New(c, e.actor), nil
+	dc, err := app.DataConverter()
+	if err != nil {
+		return nil, err
+	}
+	return &rollout.Client{T: c, Actor: e.actor, Converter: dc}, nil
 }
 
 // dialTemporal connects to Temporal; a variable so that the fuzz test of the
