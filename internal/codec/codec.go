@@ -165,10 +165,16 @@ func (d *dataConverter) ToPayloads(vs ...any) (*commonpb.Payloads, error) {
 	return d.DataConverter.ToPayloads(vs...)
 }
 
+// isMetadata recognises the SDK's workflow metadata: the SDK converts it
+// itself and hands it over as a RawValue.
 func isMetadata(v any) bool {
-	switch v.(type) {
+	switch x := v.(type) {
 	case *sdk.WorkflowMetadata:
 		return true
+	case converter.RawValue:
+		return string(x.Payload().GetMetadata()[converter.MetadataMessageType]) == metadataType
 	}
 	return false
 }
+
+var metadataType = string((&sdk.WorkflowMetadata{}).ProtoReflect().Descriptor().FullName())

@@ -98,6 +98,24 @@ func TestWebUITextsStayReadable(t *testing.T) {
 	if err := dc.FromPayloads(ps, &back); err != nil || back.CurrentDetails != md.CurrentDetails {
 		t.Errorf("metadata read back %q, %v", back.CurrentDetails, err)
 	}
+	// As the SDK's metadata query hands it over: converted already, raw.
+	pre, err := converter.GetDefaultDataConverter().ToPayload(md)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps, err = dc.ToPayloads(converter.NewRawValue(pre))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if enc := string(ps.Payloads[0].Metadata[converter.MetadataEncoding]); enc == EncodingEncrypted || !strings.Contains(string(ps.Payloads[0].Data), "waiting on funding") {
+		t.Errorf("the metadata query's raw answer is sealed: %v", ps.Payloads[0])
+	}
+	// Any other raw value is sealed.
+	other, _ := converter.GetDefaultDataConverter().ToPayload(fatma)
+	ps, _ = dc.ToPayloads(converter.NewRawValue(other))
+	if enc := string(ps.Payloads[0].Metadata[converter.MetadataEncoding]); enc != EncodingEncrypted {
+		t.Errorf("a raw value was left readable: %s", enc)
+	}
 }
 
 // TestRotation: a keyring with a new key reads payloads sealed with the
