@@ -112,7 +112,9 @@ func TestPrivacyCheck(t *testing.T) {
 	played := make(chan error, 1)
 	go func() { played <- actor.Run(ctx, []string{id}, []simulate.Variant{simulate.HappyPath}) }()
 
-	cmd := func(action string, args ...string) []string { return append([]string{action, pcCode, "--wave", "demo"}, args...) }
+	cmd := func(action string, args ...string) []string {
+		return append([]string{action, pcCode, "--wave", "demo"}, args...)
+	}
 	mustRunEventually(t, cmd("apply", "--organisation", pcOrganisation, "--kind", "welzijnsinstelling", "--contact-name", pcProducer, "--contact-email", pcProducerE)...)
 	mustRunEventually(t, cmd("teacher", "--id", "T1", "--name", pcTeacher, "--email", pcTeacherE)...)
 	var csv strings.Builder

@@ -23,17 +23,21 @@ func TestEveryStringBounded(t *testing.T) {
 		ActMakeUp:     func() Payload { return &MakeUp{Course: "teacher", Day: 1, Teacher: "T1", Note: "ingehaald"} },
 		ActConfirm:    func() Payload { return &Confirmation{Step: "handbook", Note: "uitgereikt"} },
 		ActCount:      func() Payload { return &CountReport{Step: "internships", Count: 8} },
-		ActFunding:    func() Payload { return &Commitment{Step: "funding", Source: "fund", Name: "Oranje Fonds", AmountCents: 100} },
-		ActTeacher:    func() Payload { return &TeacherProposal{ID: "T1", Name: "Ayse Demir", Email: "a.demir@example.nl"} },
-		ActEnrol:      func() Payload { return &Enrolment{ParticipantIDs: []string{"P01"}} },
-		ActLocation:   func() Payload { return &Location{Name: "Buurthuis", Place: "Utrecht"} },
-		ActPostpone:   func() Payload { return &Postponement{Start: start, Reason: "later"} },
-		ActExtend:     func() Payload { return &Extension{Step: "funding", Due: start, Reason: "later"} },
-		ActCancel:     func() Payload { return &Cancellation{Reason: "gemeente stopt"} },
-		ActContact:    func() Payload { return &ContactCorrection{Party: PartyTeacher, Teacher: "T1", Email: "a.demir@example.nl"} },
-		ActProgress:   func() Payload { return &ProgressReport{Month: 1, Active: 14} },
-		ActPeerGroup:  func() Payload { return &PeerGroup{Count: 2} },
-		ActGraduates:  func() Payload { return &Graduation{Count: 12} },
+		ActFunding: func() Payload {
+			return &Commitment{Step: "funding", Source: "fund", Name: "Oranje Fonds", AmountCents: 100}
+		},
+		ActTeacher:  func() Payload { return &TeacherProposal{ID: "T1", Name: "Ayse Demir", Email: "a.demir@example.nl"} },
+		ActEnrol:    func() Payload { return &Enrolment{ParticipantIDs: []string{"P01"}} },
+		ActLocation: func() Payload { return &Location{Name: "Buurthuis", Place: "Utrecht"} },
+		ActPostpone: func() Payload { return &Postponement{Start: start, Reason: "later"} },
+		ActExtend:   func() Payload { return &Extension{Step: "funding", Due: start, Reason: "later"} },
+		ActCancel:   func() Payload { return &Cancellation{Reason: "gemeente stopt"} },
+		ActContact: func() Payload {
+			return &ContactCorrection{Party: PartyTeacher, Teacher: "T1", Email: "a.demir@example.nl"}
+		},
+		ActProgress:  func() Payload { return &ProgressReport{Month: 1, Active: 14} },
+		ActPeerGroup: func() Payload { return &PeerGroup{Count: 2} },
+		ActGraduates: func() Payload { return &Graduation{Count: 12} },
 	}
 	for _, a := range Actions() {
 		example, ok := valid[a.Name]
