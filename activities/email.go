@@ -103,8 +103,10 @@ func (a *Activities) SendEmail(ctx context.Context, req EmailRequest) (EmailResu
 	}
 	if err := mail.ValidateAddress(to.Email); err != nil {
 		a.countEmail(req.Template, StatusFailed)
+		// Not the validator's words: they quote the address, and the SDK
+		// logs an activity's error.
 		return EmailResult{}, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("e-mail %s to %s: %v", req.Template, to.Role, err), ErrTypeEmailRejected, err)
+			fmt.Sprintf("e-mail %s to the %s: the address is not valid", req.Template, to.Role), ErrTypeEmailRejected, nil)
 	}
 	data := req.Data
 	data.WorkflowID = req.WorkflowID
@@ -116,6 +118,8 @@ func (a *Activities) SendEmail(ctx context.Context, req EmailRequest) (EmailResu
 		a.countEmail(req.Template, StatusFailed)
 		return EmailResult{}, temporal.NewNonRetryableApplicationError("render e-mail", ErrTypeTemplate, err)
 	}
+	// Who (the role) and which outbox row, never the address or the subject:
+	// logs outlive the outbox's retention and cannot be erased per person.
 	log := a.logger().With("workflow_id", req.WorkflowID, "template", req.Template, "step", req.Step, "occurrence", req.Occurrence)
 	// The municipality lets operators filter one gemeente's e-mails in the
 	// logs without knowing its workflow ID.
@@ -137,7 +141,7 @@ func (a *Activities) SendEmail(ctx context.Context, req EmailRequest) (EmailResu
 			temporal.ApplicationErrorOptions{NextRetryDelay: c.Held})
 	case c.LoggedNow:
 		a.countEmail(req.Template, StatusLogged)
-		log.Info("e-mail not sent (no SENDGRID_API_KEY): stored in the outbox", "to", to.Email, "subject", msg.Subject)
+		log.Info("e-mail not sent (no SENDGRID_API_KEY): stored in the outbox", "to", to.Role, "outbox_id", c.ID)
 		return EmailResult{Status: StatusLogged}, nil
 	}
 
@@ -187,14 +191,14 @@ func (a *Activities) SendEmail(ctx context.Context, req EmailRequest) (EmailResu
 		if status == StatusFailed {
 			a.countEmail(req.Template, StatusFailed)
 		}
-		log.Warn("e-mail not accepted by SendGrid", "to", to.Email, "err", sendErr, "attempt", activity.GetInfo(ctx).Attempt)
+		log.Warn("e-mail not accepted by SendGrid", "to", to.Role, "outbox_id", c.ID, "err", sendErr, "attempt", activity.GetInfo(ctx).Attempt)
 		return EmailResult{}, retryable(sendErr)
 	}
 	if err := a.record(ctx, c.ID, StatusSent, id, nil); err != nil {
 		return EmailResult{}, err
 	}
 	a.countEmail(req.Template, StatusSent)
-	log.Info("e-mail sent", "to", to.Email, "subject", msg.Subject, "message_id", id)
+	log.Info("e-mail sent", "to", to.Role, "outbox_id", c.ID, "message_id", id)
 	return EmailResult{Status: StatusSent, MessageID: id}, nil
 }
 

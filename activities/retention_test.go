@@ -1,6 +1,9 @@
 package activities_test
 
 import (
+	"bytes"
+	"log/slog"
+	"strings"
 	"testing"
 
 	"github.com/stichtingbmp/amwaht/activities"
@@ -118,5 +121,35 @@ func TestPurgeOutbox(t *testing.T) {
 	}
 	if res := purge(); res.Purged != 0 {
 		t.Errorf("a second purge blanked %d e-mails", res.Purged)
+	}
+}
+
+// TestLogsNameNoOne: the worker's log says which e-mail went where by role
+// and outbox row, never by address, name or subject (logs outlive the
+// outbox's retention and cannot be erased per person); a refused address
+// is not quoted in the activity's error either, which the SDK logs.
+func TestLogsNameNoOne(t *testing.T) {
+	for _, noKey := range []bool{false, true} {
+		f := newFixture(t, noKey)
+		var logs bytes.Buffer
+		f.acts.Log = slog.New(slog.NewJSONHandler(&logs, nil))
+		if _, err := f.send(t, confirmation()); err != nil {
+			t.Fatal(err)
+		}
+		bad := confirmation()
+		bad.Occurrence = 2
+		bad.To.Email = "f.yilmaz@welzijn" // no domain
+		_, err := f.send(t, bad)
+		if err == nil || strings.Contains(err.Error(), "yilmaz") {
+			t.Errorf("the refusal: %v", err)
+		}
+		for _, s := range []string{"yilmaz", "Yilmaz", "Aanmelding ontvangen"} {
+			if strings.Contains(logs.String(), s) {
+				t.Errorf("the log shows %q:\n%s", s, logs.String())
+			}
+		}
+		if !strings.Contains(logs.String(), `"to":"producer","outbox_id":`) {
+			t.Errorf("the log does not say to whom by role:\n%s", logs.String())
+		}
 	}
 }
