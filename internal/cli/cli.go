@@ -169,7 +169,10 @@ func newRoot(e *env) *cobra.Command {
 		Short: "BMP staff's command line for AMWAHT rollouts",
 		Long: `starter starts AMWAHT rollouts (one per municipality per wave), records what
 happened in them, and shows where they stand. It talks to Temporal: set
-TEMPORAL_ADDRESS and TEMPORAL_NAMESPACE (defaults localhost:7233, default).
+TEMPORAL_ADDRESS and TEMPORAL_NAMESPACE (defaults localhost:7233, default),
+and AMWAHT_CODEC_KEYS or AMWAHT_CODEC_KEY_FILE, the keys the rollouts'
+payloads are encrypted with (beside make demo, its .amwaht/codec-keys is found
+by itself).
 Output is in Dutch; --lang en, or AMWAHT_LANG=en, gives English. Every
 action records who did it: AMWAHT_ACTOR, else the operating-system user.
 Times are Dutch time (Europe/Amsterdam).
