@@ -287,6 +287,24 @@ func TestFindPostgresBadDatabaseURLMasksPassword(t *testing.T) {
 	}
 }
 
+// The password in a query parameter, which url.Redacted does not see, is
+// masked too.
+func TestFindPostgresQueryPasswordMasked(t *testing.T) {
+	port, err := FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("DATABASE_URL", "postgres://amwaht@127.0.0.1:"+strconv.Itoa(port)+"/amwaht?sslmode=disable&password=s3cr3t")
+	var logs strings.Builder
+	_, err = FindPostgres(context.Background(), t.TempDir(), &logs)
+	if err == nil {
+		t.Fatal("FindPostgres succeeded against a closed port")
+	}
+	if msg := err.Error() + logs.String(); strings.Contains(msg, "s3cr3t") || !strings.Contains(msg, "password=xxxxx") {
+		t.Errorf("the password should be masked: %s", msg)
+	}
+}
+
 func TestFindPostgresDSNNotEchoed(t *testing.T) {
 	t.Setenv("DATABASE_URL", "host=127.0.0.1 password=s3cr3t")
 	_, err := FindPostgres(context.Background(), "", nil)
