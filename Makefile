@@ -38,6 +38,7 @@ clean:
 	rm -rf bin
 
 ## record-histories: re-record workflows/testdata from the real dev server (only for changes that need no versioning);
-## AS=name records a new set beside the old ones (after a change guarded by workflow.GetVersion)
+## AS=name records a new set beside the old ones (after a change guarded by workflow.GetVersion);
+## make's own default AS (the assembler, "as") does not count
 record-histories: temporal-cli
-	AMWAHT_RECORD_HISTORIES=1 AMWAHT_RECORD_AS=$(AS) $(GO) test -count=1 -run TestDemoWaveLifecycle ./internal/e2e
+	AMWAHT_RECORD_HISTORIES=1 AMWAHT_RECORD_AS=$(if $(filter default,$(origin AS)),,$(AS)) $(GO) test -count=1 -run TestDemoWaveLifecycle ./internal/e2e

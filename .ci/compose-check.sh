@@ -19,6 +19,7 @@ REQUIRED_SERVICES=(
   temporal
   temporal-create-namespace
   temporal-ui
+  codec-keys
   amwaht-worker
   mailpit
   sendgrid-relay

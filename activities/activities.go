@@ -43,6 +43,9 @@ type Activities struct {
 	// SendClaim is how long a send attempt holds its e-mail before another
 	// attempt may take over (DefaultSendClaim when zero).
 	SendClaim time.Duration
+	// RetentionDays is how many days after sending PurgeOutbox blanks an
+	// e-mail's subject and body (DefaultRetentionDays when zero).
+	RetentionDays int
 }
 
 func (a *Activities) logger() *slog.Logger {

@@ -26,10 +26,13 @@ type Recipient struct {
 	Email string `json:"email,omitempty"`
 }
 
-// EmailRequest is one e-mail of a rollout. (WorkflowID, Template, Step,
-// Occurrence) is its identity: the outbox's unique key.
+// EmailRequest is one e-mail of a rollout. (WorkflowID, RunID, Template,
+// Step, Occurrence) is its identity: the outbox's unique key.
 type EmailRequest struct {
-	WorkflowID string    `json:"workflowId"`
+	WorkflowID string `json:"workflowId"`
+	// RunID is the rollout's run (its first run ID): a rollout started again
+	// after a cancellation sends its e-mails again.
+	RunID      string    `json:"runId,omitempty"`
 	Template   string    `json:"template"`
 	Step       string    `json:"step"`
 	Occurrence int       `json:"occurrence"`
@@ -100,8 +103,10 @@ func (a *Activities) SendEmail(ctx context.Context, req EmailRequest) (EmailResu
 	}
 	if err := mail.ValidateAddress(to.Email); err != nil {
 		a.countEmail(req.Template, StatusFailed)
+		// Not the validator's words: they quote the address, and the SDK
+		// logs an activity's error.
 		return EmailResult{}, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("e-mail %s to %s: %v", req.Template, to.Role, err), ErrTypeEmailRejected, err)
+			fmt.Sprintf("e-mail %s to the %s: the address is not valid", req.Template, to.Role), ErrTypeEmailRejected, nil)
 	}
 	data := req.Data
 	data.WorkflowID = req.WorkflowID
@@ -113,6 +118,8 @@ func (a *Activities) SendEmail(ctx context.Context, req EmailRequest) (EmailResu
 		a.countEmail(req.Template, StatusFailed)
 		return EmailResult{}, temporal.NewNonRetryableApplicationError("render e-mail", ErrTypeTemplate, err)
 	}
+	// Who (the role) and which outbox row, never the address or the subject:
+	// logs outlive the outbox's retention and cannot be erased per person.
 	log := a.logger().With("workflow_id", req.WorkflowID, "template", req.Template, "step", req.Step, "occurrence", req.Occurrence)
 	// The municipality lets operators filter one gemeente's e-mails in the
 	// logs without knowing its workflow ID.
@@ -134,14 +141,14 @@ func (a *Activities) SendEmail(ctx context.Context, req EmailRequest) (EmailResu
 			temporal.ApplicationErrorOptions{NextRetryDelay: c.Held})
 	case c.LoggedNow:
 		a.countEmail(req.Template, StatusLogged)
-		log.Info("e-mail not sent (no SENDGRID_API_KEY): stored in the outbox", "to", to.Email, "subject", msg.Subject)
+		log.Info("e-mail not sent (no SENDGRID_API_KEY): stored in the outbox", "to", to.Role, "outbox_id", c.ID)
 		return EmailResult{Status: StatusLogged}, nil
 	}
 
 	env := mail.Envelope{
 		From: a.From, ReplyTo: a.ReplyTo, To: mail.Contact{Name: to.Name, Email: to.Email}, Message: msg,
 		Categories: []string{"amwaht", req.Template},
-		CustomArgs: map[string]string{"workflow_id": req.WorkflowID, "step": req.Step, "template": req.Template, "occurrence": fmt.Sprint(req.Occurrence)},
+		CustomArgs: map[string]string{"workflow_id": req.WorkflowID, "run_id": req.RunID, "step": req.Step, "template": req.Template, "occurrence": fmt.Sprint(req.Occurrence)},
 	}
 	if c.Unknown {
 		id, found, err := a.findSent(ctx, env, log)
@@ -184,14 +191,14 @@ func (a *Activities) SendEmail(ctx context.Context, req EmailRequest) (EmailResu
 		if status == StatusFailed {
 			a.countEmail(req.Template, StatusFailed)
 		}
-		log.Warn("e-mail not accepted by SendGrid", "to", to.Email, "err", sendErr, "attempt", activity.GetInfo(ctx).Attempt)
+		log.Warn("e-mail not accepted by SendGrid", "to", to.Role, "outbox_id", c.ID, "err", sendErr, "attempt", activity.GetInfo(ctx).Attempt)
 		return EmailResult{}, retryable(sendErr)
 	}
 	if err := a.record(ctx, c.ID, StatusSent, id, nil); err != nil {
 		return EmailResult{}, err
 	}
 	a.countEmail(req.Template, StatusSent)
-	log.Info("e-mail sent", "to", to.Email, "subject", msg.Subject, "message_id", id)
+	log.Info("e-mail sent", "to", to.Role, "outbox_id", c.ID, "message_id", id)
 	return EmailResult{Status: StatusSent, MessageID: id}, nil
 }
 
@@ -221,10 +228,10 @@ func (a *Activities) claimEmail(ctx context.Context, req EmailRequest, to Recipi
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
 
 	_, err = tx.ExecContext(ctx, `
-		INSERT INTO outbox (workflow_id, template, step, occurrence, recipient, role, subject, body_text, body_html)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+		INSERT INTO outbox (workflow_id, run_id, template, step, occurrence, recipient, role, subject, body_text, body_html)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 		ON CONFLICT ON CONSTRAINT outbox_key DO NOTHING`,
-		req.WorkflowID, req.Template, req.Step, req.Occurrence, to.Email, to.Role, msg.Subject, msg.Text, msg.HTML)
+		req.WorkflowID, req.RunID, req.Template, req.Step, req.Occurrence, to.Email, to.Role, msg.Subject, msg.Text, msg.HTML)
 	if err != nil {
 		return c, fmt.Errorf("claim outbox row: %w", err)
 	}
@@ -233,8 +240,8 @@ func (a *Activities) claimEmail(ctx context.Context, req EmailRequest, to Recipi
 	err = tx.QueryRowxContext(ctx, `
 		SELECT id, status, message_id, coalesce(extract(epoch FROM claimed_until - now()), 0)
 		FROM outbox
-		WHERE workflow_id = $1 AND template = $2 AND step = $3 AND occurrence = $4
-		FOR UPDATE`, req.WorkflowID, req.Template, req.Step, req.Occurrence).Scan(&c.ID, &c.Status, &c.MessageID, &held)
+		WHERE workflow_id = $1 AND run_id = $2 AND template = $3 AND step = $4 AND occurrence = $5
+		FOR UPDATE`, req.WorkflowID, req.RunID, req.Template, req.Step, req.Occurrence).Scan(&c.ID, &c.Status, &c.MessageID, &held)
 	if err != nil {
 		return c, fmt.Errorf("lock outbox row: %w", err)
 	}

@@ -17,4 +17,5 @@ type Registry interface {
 func Register(r Registry) {
 	r.RegisterWorkflowWithOptions(RolloutWorkflow, workflow.RegisterOptions{Name: rollout.RolloutWorkflowType})
 	r.RegisterWorkflowWithOptions(CohortWorkflow, workflow.RegisterOptions{Name: rollout.CohortWorkflowType})
+	r.RegisterWorkflowWithOptions(OutboxPurgeWorkflow, workflow.RegisterOptions{Name: rollout.PurgeWorkflowType})
 }

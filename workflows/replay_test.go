@@ -6,18 +6,21 @@ import (
 	"testing"
 
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/stichtingbmp/amwaht/internal/codec"
 	"github.com/stichtingbmp/amwaht/internal/rollout"
 )
 
 // TestReplayRecordedHistories replays every history recorded from the real
 // dev server (workflows/testdata, re-recorded with `make record-histories`)
 // against the current code: a change that would break running rollouts fails
-// here. Such a change needs workflow.GetVersion, not a re-recording.
+// here. Such a change needs workflow.GetVersion, not a re-recording. The
+// histories are encrypted with the test key, as every test's are; the
+// replayer decrypts them with the converters every process uses.
 func TestReplayRecordedHistories(t *testing.T) {
+	dc := codec.NewDataConverter(codec.TestKeyring())
 	files, err := filepath.Glob(filepath.Join("testdata", "*.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -43,18 +46,21 @@ func TestReplayRecordedHistories(t *testing.T) {
 			switch started.GetWorkflowType().GetName() {
 			case rollout.RolloutWorkflowType:
 				var in rollout.Input
-				if err := converter.GetDefaultDataConverter().FromPayloads(started.Input, &in); err != nil {
+				if err := dc.FromPayloads(started.Input, &in); err != nil {
 					t.Fatal(err)
 				}
 				id = rollout.WorkflowID(in.Wave.Name, in.Municipality.Code)
 			case rollout.CohortWorkflowType:
 				var in rollout.CohortInput
-				if err := converter.GetDefaultDataConverter().FromPayloads(started.Input, &in); err != nil {
+				if err := dc.FromPayloads(started.Input, &in); err != nil {
 					t.Fatal(err)
 				}
 				id = rollout.CohortWorkflowID(in.RolloutID)
 			}
-			r := worker.NewWorkflowReplayer()
+			r, err := worker.NewWorkflowReplayerWithOptions(worker.WorkflowReplayerOptions{DataConverter: dc, FailureConverter: codec.NewFailureConverter(dc)})
+			if err != nil {
+				t.Fatal(err)
+			}
 			Register(r)
 			err = r.ReplayWorkflowHistoryWithOptions(quietLogger(), h, worker.ReplayWorkflowHistoryOptions{
 				OriginalExecution: workflow.Execution{ID: id, RunID: started.GetOriginalExecutionRunId()},

@@ -135,7 +135,7 @@ func (r *state) payPremium(ctx workflow.Context) error {
 	var a *activities.Activities
 	var p activities.PremiumResult
 	err := workflow.ExecuteActivity(actx, a.PayPremium, activities.PremiumRequest{
-		WorkflowID: r.id, MunicipalityCode: r.in.Municipality.Code, Wave: r.in.Wave.Name,
+		WorkflowID: r.id, RunID: workflow.GetInfo(ctx).FirstRunID, MunicipalityCode: r.in.Municipality.Code, Wave: r.in.Wave.Name,
 		Organisation: r.producer.Organisation, AmountCents: r.in.Wave.PremiumCents,
 	}).Get(ctx, &p)
 	if err != nil {

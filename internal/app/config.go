@@ -13,7 +13,10 @@ import (
 
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/contrib/envconfig"
+	"go.temporal.io/sdk/converter"
 
+	"github.com/stichtingbmp/amwaht/internal/codec"
+	"github.com/stichtingbmp/amwaht/internal/dsn"
 	"github.com/stichtingbmp/amwaht/internal/mail"
 )
 
@@ -25,8 +28,11 @@ const (
 	DefaultFromEmail       = "amwaht@stichtingbmp.nl"
 	DefaultStaffEmail      = "info@stichtingbmp.nl"
 	// DefaultMetricsAddr is the OpenTelemetry Prometheus exporter's
-	// customary port, so scrapers configured for it find the worker.
-	DefaultMetricsAddr = ":9464"
+	// customary port, so scrapers configured for it find the worker, on
+	// this machine only: the endpoint has no login, so reaching it from
+	// elsewhere is a choice (AMWAHT_METRICS_ADDR=0.0.0.0:9464, as compose
+	// makes it).
+	DefaultMetricsAddr = "127.0.0.1:9464"
 	// DefaultMetricsInterval is how often the worker counts rollouts per
 	// phase: visibility queries cost the Temporal server, and the counts
 	// change on a human scale (days), so every scrape need not ask.
@@ -35,16 +41,26 @@ const (
 	// long enough to ride out a database that starts beside it or restarts,
 	// short enough that a wrong DATABASE_URL is reported within a minute.
 	DefaultStartupWait = time.Minute
+	// DefaultOutboxRetentionDays is how long an e-mail's subject and body
+	// stay in the outbox after it went out: long enough to answer "what did
+	// you send me?", short enough not to keep reasons and names for years.
+	DefaultOutboxRetentionDays = 90
+	// maxOutboxRetentionDays bounds the setting (ten years).
+	maxOutboxRetentionDays = 3650
 )
 
 // Config is what the processes read from the environment.
 type Config struct {
-	DatabaseURL     string
-	SendGridAPIKey  string
-	SendGridAPIHost string
-	SendGridSandbox bool
-	FromEmail       string
-	StaffEmail      string
+	DatabaseURL string
+	// ReaderDatabaseURL is what the staff's reading commands (starter
+	// emails list, privacy export) connect with: a role that may only read
+	// (amwaht_reader); DatabaseURL when unset.
+	ReaderDatabaseURL string
+	SendGridAPIKey    string
+	SendGridAPIHost   string
+	SendGridSandbox   bool
+	FromEmail         string
+	StaffEmail        string
 	// MetricsAddr is where the worker serves /metrics and /healthz; empty
 	// serves nothing.
 	MetricsAddr string
@@ -53,19 +69,23 @@ type Config struct {
 	// StartupWait is how long the worker retries an unreachable PostgreSQL
 	// at start before it gives up; zero gives up at once.
 	StartupWait time.Duration
+	// OutboxRetentionDays is how many days after sending an e-mail's
+	// subject and body are purged from the outbox.
+	OutboxRetentionDays int
 }
 
 // ConfigFromEnv reads the environment, with defaults for development.
 func ConfigFromEnv() (Config, error) {
 	c := Config{
-		DatabaseURL:     envOr("DATABASE_URL", DefaultDatabaseURL),
-		SendGridAPIKey:  os.Getenv("SENDGRID_API_KEY"),
-		SendGridAPIHost: envOr("SENDGRID_API_HOST", mail.DefaultHost),
-		FromEmail:       envOr("AMWAHT_FROM_EMAIL", DefaultFromEmail),
-		StaffEmail:      envOr("AMWAHT_STAFF_EMAIL", DefaultStaffEmail),
-		MetricsAddr:     DefaultMetricsAddr,
-		MetricsInterval: DefaultMetricsInterval,
-		StartupWait:     DefaultStartupWait,
+		DatabaseURL:         envOr("DATABASE_URL", DefaultDatabaseURL),
+		OutboxRetentionDays: DefaultOutboxRetentionDays,
+		SendGridAPIKey:      os.Getenv("SENDGRID_API_KEY"),
+		SendGridAPIHost:     envOr("SENDGRID_API_HOST", mail.DefaultHost),
+		FromEmail:           envOr("AMWAHT_FROM_EMAIL", DefaultFromEmail),
+		StaffEmail:          envOr("AMWAHT_STAFF_EMAIL", DefaultStaffEmail),
+		MetricsAddr:         DefaultMetricsAddr,
+		MetricsInterval:     DefaultMetricsInterval,
+		StartupWait:         DefaultStartupWait,
 	}
 	// LookupEnv, not envOr: set but empty means "off", unset means the default.
 	if v, ok := os.LookupEnv("AMWAHT_METRICS_ADDR"); ok {
@@ -88,6 +108,14 @@ func ConfigFromEnv() (Config, error) {
 			return c, fmt.Errorf("AMWAHT_STARTUP_WAIT=%q: expected a duration such as 60s or 2m, or 0 to give up at once", v)
 		}
 		c.StartupWait = d
+	}
+	c.ReaderDatabaseURL = envOr("AMWAHT_READER_DATABASE_URL", c.DatabaseURL)
+	if v := strings.TrimSpace(os.Getenv("AMWAHT_OUTBOX_RETENTION_DAYS")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxOutboxRetentionDays {
+			return c, fmt.Errorf("AMWAHT_OUTBOX_RETENTION_DAYS=%q: expected a number of days from 1 to %d (default %d)", v, maxOutboxRetentionDays, DefaultOutboxRetentionDays)
+		}
+		c.OutboxRetentionDays = n
 	}
 	if v := os.Getenv("SENDGRID_SANDBOX"); v != "" {
 		b, err := strconv.ParseBool(v)
@@ -135,7 +163,9 @@ func envOr(key, def string) string {
 
 // TemporalOptions reads the Temporal client's options the way Temporal's
 // own tools do (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TLS
-// files, TEMPORAL_PROFILE and its config file).
+// files, TEMPORAL_PROFILE and its config file), with the payload codec
+// (CodecKeys): every process that talks to Temporal gets it here. Without
+// keys it fails: nothing runs unencrypted.
 func TemporalOptions() (client.Options, error) {
 	opts, err := envconfig.LoadDefaultClientOptions()
 	if err != nil {
@@ -147,17 +177,33 @@ func TemporalOptions() (client.Options, error) {
 	if opts.Namespace == "" {
 		opts.Namespace = DefaultNamespace
 	}
+	keys, err := CodecKeys()
+	if err != nil {
+		return opts, err
+	}
+	codec.Configure(&opts, keys)
 	return opts, nil
 }
 
-// RedactURL hides a password in a database URL, for messages.
-func RedactURL(raw string) string {
-	u, err := url.Parse(raw)
+// CodecKeys reads the payload codec's keys: AMWAHT_CODEC_KEYS, else the
+// file AMWAHT_CODEC_KEY_FILE, else (in a checkout where make demo ran) the
+// demo's .amwaht/codec-keys; AMWAHT_CODEC_ENCRYPT_WITH pins the key that
+// encrypts.
+func CodecKeys() (*codec.Keyring, error) { return codec.Load() }
+
+// DataConverter is the data converter TemporalOptions gives the client,
+// for what a rollout.Client decodes itself (a rollout's input).
+func DataConverter() (converter.DataConverter, error) {
+	keys, err := CodecKeys()
 	if err != nil {
-		return "(unparseable URL)"
+		return nil, err
 	}
-	return u.Redacted()
+	return codec.NewDataConverter(keys), nil
 }
+
+// RedactURL hides the passwords of a database connection string, in any
+// form (postgres://user:pw@…, ?password=…, key=value), for messages.
+func RedactURL(raw string) string { return dsn.Redact(raw) }
 
 // WorkerHelp is the worker's --help.
 const WorkerHelp = `worker: runs amwaht's rollout workflows and activities on Temporal task queue "amwaht".
@@ -173,13 +219,17 @@ Environment:
   TEMPORAL_NAMESPACE   namespace (default "default"); TEMPORAL_API_KEY, TLS and
                        profiles as in Temporal's environment configuration
   DATABASE_URL         PostgreSQL (default postgres://postgres@127.0.0.1:5432/amwaht?sslmode=disable)
+  AMWAHT_CODEC_KEYS    payload encryption keys, id:base64key,… oldest first (required; or:)
+  AMWAHT_CODEC_KEY_FILE  a file with one id:base64key per line
+  AMWAHT_CODEC_ENCRYPT_WITH  the key ID to encrypt with during a rotation (default the last)
+  AMWAHT_OUTBOX_RETENTION_DAYS  days after sending that e-mail bodies are purged (default 90)
   SENDGRID_API_KEY     without it e-mails are rendered, stored and logged, not sent
   SENDGRID_API_HOST    SendGrid API base URL (default https://api.sendgrid.com)
   SENDGRID_SANDBOX     true: SendGrid validates but delivers nothing
   AMWAHT_FROM_EMAIL    sender address (default amwaht@stichtingbmp.nl)
   AMWAHT_STAFF_EMAIL   BMP staff, who get escalations (default info@stichtingbmp.nl)
   AMWAHT_METRICS_ADDR  where /metrics (Prometheus) and /healthz are served
-                       (default :9464; empty or "off" serves nothing)
+                       (default 127.0.0.1:9464; empty or "off" serves nothing)
   AMWAHT_METRICS_INTERVAL  how often rollouts per phase are counted (default 30s)
   AMWAHT_LOG_FORMAT    json or text (default: text on a terminal, json otherwise)
 `

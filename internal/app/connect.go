@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
 
+	"github.com/stichtingbmp/amwaht/internal/dsn"
 	"github.com/stichtingbmp/amwaht/internal/rollout"
 )
 
@@ -66,14 +67,15 @@ func dialTemporal(ctx context.Context, opts client.Options, log *slog.Logger, me
 func OpenDB(ctx context.Context, url string) (*sqlx.DB, error) {
 	db, err := sqlx.Open("postgres", url)
 	if err != nil {
-		return nil, fmt.Errorf("open PostgreSQL %s: %w", RedactURL(url), err)
+		// The driver's own words may quote the connection string.
+		return nil, fmt.Errorf("open PostgreSQL %s: %s", RedactURL(url), dsn.RedactIn(err.Error(), url))
 	}
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := db.PingContext(pctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("%w: cannot reach PostgreSQL at %s: %v\nStart it or set DATABASE_URL (e.g. %s)",
-			ErrUnreachable, RedactURL(url), err, DefaultDatabaseURL)
+		return nil, fmt.Errorf("%w: cannot reach PostgreSQL at %s: %s\nStart it or set DATABASE_URL (e.g. %s)",
+			ErrUnreachable, RedactURL(url), dsn.RedactIn(err.Error(), url), DefaultDatabaseURL)
 	}
 	db.SetMaxOpenConns(20)
 	db.SetConnMaxIdleTime(5 * time.Minute)

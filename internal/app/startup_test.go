@@ -91,3 +91,37 @@ func TestStartupWaitFromEnv(t *testing.T) {
 		t.Errorf("bad value: %v", err)
 	}
 }
+
+// TestPasswordsNeverLogged: a worker that cannot reach PostgreSQL says where
+// it tried, in its log and its error, without the password, whichever form
+// DATABASE_URL takes.
+func TestPasswordsNeverLogged(t *testing.T) {
+	host, port, _ := net.SplitHostPort(freeAddr(t))
+	for _, url := range []string{
+		"postgres://amwaht:s3cr3t-pw@" + host + ":" + port + "/amwaht?sslmode=disable",
+		"postgres://amwaht@" + host + ":" + port + "/amwaht?sslmode=disable&password=s3cr3t-pw",
+		"host=" + host + " port=" + port + " user=amwaht password=s3cr3t-pw dbname=amwaht sslmode=disable",
+		"host=" + host + " port=" + port + " user=amwaht password='s3cr3t-pw' dbname=amwaht sslmode=disable",
+	} {
+		var logs bytes.Buffer
+		cfg := Config{DatabaseURL: url, StartupWait: 700 * time.Millisecond}
+		err := RunWorker(context.Background(), cfg, slog.New(slog.NewTextHandler(&logs, nil)))
+		if err == nil {
+			t.Fatalf("%s: the worker started without PostgreSQL", RedactURL(url))
+		}
+		if strings.Contains(logs.String()+err.Error(), "s3cr3t") {
+			t.Errorf("the password is shown:\nerror: %v\nlog:\n%s", err, logs.String())
+		}
+		if !strings.Contains(err.Error(), port) || !strings.Contains(logs.String(), "not reachable yet") {
+			t.Errorf("the messages should say where it tried (port %s):\nerror: %v\nlog:\n%s", port, err, logs.String())
+		}
+	}
+}
+
+func TestRedactURL(t *testing.T) {
+	for _, url := range []string{"postgres://a:s3cr3t@h/d", "postgres://a@h/d?password=s3cr3t", "host=h password=s3cr3t", "password = 's3 cr3t'"} {
+		if got := RedactURL(url); strings.Contains(got, "s3") || !strings.Contains(got, "xxxxx") {
+			t.Errorf("RedactURL(%q) = %q", url, got)
+		}
+	}
+}

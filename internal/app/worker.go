@@ -65,12 +65,18 @@ func RunWorker(ctx context.Context, cfg Config, log *slog.Logger) (err error) {
 	if err != nil {
 		return err
 	}
+	if err := logCodec(log); err != nil {
+		return err
+	}
 	c, err := dialTemporal(ctx, opts, log, sdkMetrics)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
 	if err := EnsureSearchAttributes(ctx, c, opts.Namespace, log); err != nil {
+		return err
+	}
+	if err := EnsurePurgeSchedule(ctx, c, log); err != nil {
 		return err
 	}
 
@@ -164,6 +170,7 @@ func NewActivities(db *sqlx.DB, cfg Config, log *slog.Logger) *activities.Activi
 		StaffEmail: cfg.StaffEmail,
 		Log:        log,
 	}
+	a.RetentionDays = cfg.OutboxRetentionDays
 	if cfg.SendGridAPIKey != "" {
 		a.Sender = mail.SendGrid{APIKey: cfg.SendGridAPIKey, Host: cfg.SendGridAPIHost, Sandbox: cfg.SendGridSandbox}
 	}
@@ -175,6 +182,20 @@ func NewActivities(db *sqlx.DB, cfg Config, log *slog.Logger) *activities.Activi
 func Register(w worker.Registry, acts *activities.Activities) {
 	workflows.Register(w)
 	w.RegisterActivity(acts)
+}
+
+// logCodec says which keys the worker encrypts with (IDs and where they
+// came from, never the keys), and warns about the published test key.
+func logCodec(log *slog.Logger) error {
+	keys, err := CodecKeys()
+	if err != nil {
+		return err
+	}
+	log.Info("payloads are encrypted", "key", keys.Encrypting(), "keys", keys.IDs(), "from", keys.Source())
+	if keys.IsTestKey() {
+		log.Warn("the payload codec uses the published test key: it protects nothing; set AMWAHT_CODEC_KEYS or AMWAHT_CODEC_KEY_FILE to a key of your own")
+	}
+	return nil
 }
 
 // openDBWaiting opens PostgreSQL, retrying for up to wait while it cannot

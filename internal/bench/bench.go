@@ -26,8 +26,10 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/stichtingbmp/amwaht/internal/app"
+	"github.com/stichtingbmp/amwaht/internal/codec"
 	"github.com/stichtingbmp/amwaht/internal/devstack"
 	"github.com/stichtingbmp/amwaht/internal/municipality"
+	"github.com/stichtingbmp/amwaht/internal/plan"
 	"github.com/stichtingbmp/amwaht/internal/rollout"
 )
 
@@ -144,6 +146,34 @@ type stack struct {
 	appDone chan error
 }
 
+// The bench encrypts as a deployment does, with a key of its own (the
+// baseline's no-op workflows too, so the ratios compare like with like).
+var (
+	benchKeyEntry = mustKeyEntry()
+	benchKeys     = mustParseKeys(benchKeyEntry)
+)
+
+func mustKeyEntry() string {
+	e, err := codec.NewKeyEntry("bench", time.Now())
+	if err != nil {
+		panic(err)
+	}
+	return e
+}
+
+func mustParseKeys(entry string) *codec.Keyring {
+	k, err := codec.ParseKeys(entry)
+	if err != nil {
+		panic(err)
+	}
+	return k
+}
+
+// rollouts is a typed client on the bench's connection.
+func (s *stack) rollouts(actor plan.Actor) *rollout.Client {
+	return &rollout.Client{T: s.c, Actor: actor, Converter: codec.NewDataConverter(benchKeys)}
+}
+
 // noopQueue is the task queue of the baseline workflows; they run on a
 // worker of their own in the same process (see benchNoop).
 const noopQueue = "amwaht-bench"
@@ -184,10 +214,11 @@ func startStack(ctx context.Context, o Options) (*stack, error) {
 		"DATABASE_URL":        dbURL,
 		"AMWAHT_STAFF_EMAIL":  "staf@stichtingbmp.example.nl",
 		"AMWAHT_METRICS_ADDR": "127.0.0.1:0", // metrics on, as deployed, on a port nobody else uses
+		codec.EnvKeys:         benchKeyEntry, // payloads encrypted, as deployed
 	} {
 		os.Setenv(k, v)
 	}
-	for _, k := range []string{"SENDGRID_API_KEY", "SENDGRID_SANDBOX", "TEMPORAL_API_KEY", "TEMPORAL_PROFILE"} {
+	for _, k := range []string{"SENDGRID_API_KEY", "SENDGRID_SANDBOX", "TEMPORAL_API_KEY", "TEMPORAL_PROFILE", codec.EnvKeyFile, codec.EnvEncryptWith} {
 		os.Unsetenv(k)
 	}
 	cfg, err := app.ConfigFromEnv()
@@ -202,7 +233,9 @@ func startStack(ctx context.Context, o Options) (*stack, error) {
 	if s.db, err = app.OpenDB(ctx, dbURL); err != nil {
 		return s, err
 	}
-	if s.c, err = client.DialContext(ctx, client.Options{HostPort: s.srv.Address, Namespace: s.srv.Namespace, Logger: devstack.QuietLogger()}); err != nil {
+	copts := client.Options{HostPort: s.srv.Address, Namespace: s.srv.Namespace, Logger: devstack.QuietLogger()}
+	codec.Configure(&copts, benchKeys)
+	if s.c, err = client.DialContext(ctx, copts); err != nil {
 		return s, err
 	}
 	s.noop = worker.New(s.c, noopQueue, worker.Options{})

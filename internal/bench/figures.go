@@ -170,7 +170,7 @@ func (b *bench) update(ctx context.Context) error {
 	}
 
 	bad := &plan.ProducerApplication{Organisation: "Welzijn Utrecht", Kind: "bakkerij", ContactName: "Fatma Yilmaz", ContactEmail: "f.yilmaz@welzijn.example.nl"}
-	rc := rollout.New(s.c, benchActor)
+	rc := s.rollouts(benchActor)
 	// call sends a rollout's action through the typed client, as staff's
 	// tools do, and the baseline's Update as plainly as the SDK allows.
 	call := func(id, name string, arg any, reject bool) (time.Duration, error) {
@@ -295,7 +295,7 @@ func (b *bench) history(ctx context.Context) error {
 	}
 	actx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
-	actor := &simulate.Actor{C: rollout.New(s.c, simulate.Player), Out: io.Discard, Poll: 20 * time.Millisecond}
+	actor := &simulate.Actor{C: s.rollouts(simulate.Player), Out: io.Discard, Poll: 20 * time.Millisecond}
 	if err := actor.Run(actx, ids, variants); err != nil {
 		return fmt.Errorf("scripted actor: %w", err)
 	}

@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/stichtingbmp/amwaht/activities"
+	"github.com/stichtingbmp/amwaht/internal/codec"
 	"github.com/stichtingbmp/amwaht/internal/municipality"
 	"github.com/stichtingbmp/amwaht/internal/plan"
 	"github.com/stichtingbmp/amwaht/internal/rollout"
@@ -38,7 +39,7 @@ func (b *bench) sim2012(ctx context.Context) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		env := suite.NewTestWorkflowEnvironment()
+		env := newEnv(&suite)
 		env.RegisterWorkflowWithOptions(benchSleep, workflow.RegisterOptions{Name: "benchSleep"})
 		env.SetStartTime(w.Opens)
 		env.ExecuteWorkflow("benchSleep", end.Sub(w.Opens))
@@ -69,8 +70,17 @@ func benchSleep(ctx workflow.Context, d time.Duration) error { return workflow.S
 
 // happy2012 runs one municipality's rollout through the 2012 wave on the
 // happy path and checks it graduates.
-func happy2012(suite *testsuite.WorkflowTestSuite, m municipality.Municipality, w wave.Calendar) error {
+// newEnv is a test environment that encrypts its payloads, as the worker does.
+func newEnv(suite *testsuite.WorkflowTestSuite) *testsuite.TestWorkflowEnvironment {
 	env := suite.NewTestWorkflowEnvironment()
+	dc := codec.NewDataConverter(benchKeys)
+	env.SetDataConverter(dc)
+	env.SetFailureConverter(codec.NewFailureConverter(dc))
+	return env
+}
+
+func happy2012(suite *testsuite.WorkflowTestSuite, m municipality.Municipality, w wave.Calendar) error {
+	env := newEnv(suite)
 	workflows.Register(env)
 	env.RegisterActivityWithOptions(func(ctx context.Context, req activities.EmailRequest) (activities.EmailResult, error) {
 		return activities.EmailResult{Status: activities.StatusLogged}, nil

@@ -110,7 +110,7 @@ func parallel(ctx context.Context, n, workers int, f func(ctx context.Context, i
 func (s *stack) startRollouts(ctx context.Context, ms []municipality.Municipality, w wave.Calendar) ([]string, time.Duration, error) {
 	ids := make([]string, len(ms))
 	d, err := parallel(ctx, len(ms), starters, func(ctx context.Context, i int) error {
-		id, err := rollout.New(s.c, benchActor).Start(ctx, rolloutInput(ms[i], w))
+		id, err := s.rollouts(benchActor).Start(ctx, rolloutInput(ms[i], w))
 		ids[i] = id
 		return err
 	})

@@ -75,13 +75,18 @@ func (e *env) client() (client.Client, error) {
 	return c, nil
 }
 
-// rollouts is the typed client, acting as the CLI's user.
+// rollouts is the typed client, acting as the CLI's user, decoding what it
+// reads from histories with the data converter the client was dialed with.
 func (e *env) rollouts() (*rollout.Client, error) {
 	c, err := e.client()
 	if err != nil {
 		return nil, err
 	}
-	return rollout.New(c, e.actor), nil
+	dc, err := app.DataConverter()
+	if err != nil {
+		return nil, err
+	}
+	return &rollout.Client{T: c, Actor: e.actor, Converter: dc}, nil
 }
 
 // dialTemporal connects to Temporal; a variable so that the fuzz test of the
@@ -164,7 +169,10 @@ func newRoot(e *env) *cobra.Command {
 		Short: "BMP staff's command line for AMWAHT rollouts",
 		Long: `starter starts AMWAHT rollouts (one per municipality per wave), records what
 happened in them, and shows where they stand. It talks to Temporal: set
-TEMPORAL_ADDRESS and TEMPORAL_NAMESPACE (defaults localhost:7233, default).
+TEMPORAL_ADDRESS and TEMPORAL_NAMESPACE (defaults localhost:7233, default),
+and AMWAHT_CODEC_KEYS or AMWAHT_CODEC_KEY_FILE, the keys the rollouts'
+payloads are encrypted with (beside make demo, its .amwaht/codec-keys is found
+by itself).
 Output is in Dutch; --lang en, or AMWAHT_LANG=en, gives English. Every
 action records who did it: AMWAHT_ACTOR, else the operating-system user.
 Times are Dutch time (Europe/Amsterdam).
@@ -183,7 +191,7 @@ Exit codes: 0 ok, 1 error, 2 usage, 3 rejected by the rollout, 4 not found,
 		},
 	}
 	root.PersistentFlags().StringVar(&e.langArg, "lang", os.Getenv("AMWAHT_LANG"), "language of the output: nl (default) or en")
-	root.AddCommand(newStart(e), newStatus(e), newSimulate(e), newEmails(e), newMunicipalities(e), newWaves(e))
+	root.AddCommand(newStart(e), newStatus(e), newSimulate(e), newEmails(e), newPrivacy(e), newMunicipalities(e), newWaves(e))
 	root.AddCommand(actionCommands(e)...)
 	root.AddCommand(newList(e), newStalled(e), newTimeline(e), newStaff(e))
 	return root

@@ -67,7 +67,8 @@ func newEmailsList(e *env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "list CODE --wave WAVE [--json]",
 		Short: "List the e-mails a rollout (and its cohort) was sent, with their status",
-		Long: `List a rollout's e-mails from the outbox in PostgreSQL (DATABASE_URL): when,
+		Long: `List a rollout's e-mails from the outbox in PostgreSQL (AMWAHT_READER_DATABASE_URL,
+a role that may only read; else DATABASE_URL): when,
 template, step, recipient, status (sent, logged = not sent because no
 SENDGRID_API_KEY, pending = being retried, sending = an attempt under way or
 one that lost SendGrid's answer (the next asks SendGrid before sending again),
@@ -85,7 +86,7 @@ messageId, attempts, error.`,
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
-			db, err := app.OpenDB(e.ctx, cfg.DatabaseURL)
+			db, err := app.OpenDB(e.ctx, cfg.ReaderDatabaseURL)
 			if err != nil {
 				return withCode(ExitUnreachable, err)
 			}

@@ -2,6 +2,7 @@ package console
 
 import (
 	"context"
+	"encoding/base64"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -13,7 +14,9 @@ import (
 	"github.com/stichtingbmp/amwaht/internal/municipality"
 	"github.com/stichtingbmp/amwaht/internal/plan"
 	"github.com/stichtingbmp/amwaht/internal/rollout"
+	"github.com/stichtingbmp/amwaht/internal/testenv"
 	"github.com/stichtingbmp/amwaht/internal/wave"
+	"google.golang.org/protobuf/encoding/protojson"
 )
 
 // TestSignIn: only staff get in, by a link that works once; the sign-in
@@ -348,4 +351,36 @@ func section(body, id string) string {
 		return rest[:j]
 	}
 	return rest
+}
+
+// TestCodecServerIsForStaff: the Web UI decrypts histories through the
+// console, for a signed-in staff member only.
+func TestCodecServerIsForStaff(t *testing.T) {
+	s := startSystem(t)
+	ps, err := testenv.DataConverter().ToPayloads("Fatma Yilmaz, Kanaalstraat 1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed, err := protojson.Marshal(ps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	decode := func(b *browser) (int, string) {
+		req, _ := http.NewRequest(http.MethodPost, s.url+"/codec/decode", strings.NewReader(string(sealed)))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Namespace", testenv.Require(t).Temporal.Namespace)
+		resp, err := b.c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := read(t, resp)
+		return p.status, p.body
+	}
+	if status, body := decode(s.browser(t)); status != http.StatusUnauthorized || strings.Contains(body, "Kanaalstraat") {
+		t.Errorf("without a session: %d %s", status, body)
+	}
+	status, body := decode(s.signIn(t, "fatma@stichtingbmp.example", "Fatma"))
+	if status != http.StatusOK || !strings.Contains(body, base64.StdEncoding.EncodeToString([]byte(`"Fatma Yilmaz, Kanaalstraat 1"`))) {
+		t.Errorf("signed in: %d %s", status, body)
+	}
 }

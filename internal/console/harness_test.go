@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/stichtingbmp/amwaht/internal/app"
+	"github.com/stichtingbmp/amwaht/internal/codec"
 	"github.com/stichtingbmp/amwaht/internal/plan"
 	"github.com/stichtingbmp/amwaht/internal/rollout"
 	"github.com/stichtingbmp/amwaht/internal/staff"
@@ -128,13 +129,17 @@ func startSystem(t *testing.T) *system {
 	t.Cleanup(ts.Close)
 	u, _ := url.Parse(ts.URL)
 	cfg := Config{Addr: u.Host, PublicURL: u, UIURL: "http://ui.example.org", Namespace: te.Temporal.Namespace}
-	s.srv, err = New(cfg, Deps{DB: db, Temporal: c, Mailer: s.mail, Log: slog.New(slog.NewTextHandler(logs, nil))})
+	s.srv, err = New(cfg, Deps{DB: db, Temporal: c, Keys: codec.TestKeyring(), Mailer: s.mail, Log: slog.New(slog.NewTextHandler(logs, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts.Config.Handler = s.srv.Handler()
+	mux, err := s.srv.routes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts.Config.Handler = mux
 	s.url = ts.URL
-	s.rollout = rollout.New(c, plan.Actor{Via: plan.ViaScript, Name: "test"})
+	s.rollout = testenv.Rollouts(c, plan.Actor{Via: plan.ViaScript, Name: "test"})
 	return s
 }
 

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/stichtingbmp/amwaht/internal/app"
+	"github.com/stichtingbmp/amwaht/internal/codec"
 	"github.com/stichtingbmp/amwaht/internal/mail"
 	"github.com/stichtingbmp/amwaht/schema"
 )
@@ -20,9 +21,6 @@ import (
 // Options are what Run needs beside the environment.
 type Options struct {
 	Mailer Mailer // nil: SendGrid when SENDGRID_API_KEY is set, else none
-	// Mount adds handlers under the console's address (the codec server,
-	// the SendGrid webhook) before it serves.
-	Mount func(s *Server, mux *http.ServeMux)
 	// Ready, when set, hears the address the console listens on.
 	Ready func(addr string)
 }
@@ -52,16 +50,19 @@ func Run(ctx context.Context, cfg Config, acfg app.Config, log *slog.Logger, opt
 			log.Warn("no SENDGRID_API_KEY: the console cannot e-mail sign-in links")
 		}
 	}
-	s, err := New(cfg, Deps{DB: db, Temporal: c, Mailer: mailer, Log: log})
+	keys, err := app.CodecKeys()
+	if err != nil {
+		return err
+	}
+	s, err := New(cfg, Deps{DB: db, Temporal: c, Keys: keys, Mailer: mailer, Log: log})
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	mux := http.NewServeMux()
-	if opts.Mount != nil {
-		opts.Mount(s, mux)
+	mux, err := s.routes()
+	if err != nil {
+		return err
 	}
-	mux.Handle("/", s.Handler())
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("console: listen on %s (AMWAHT_CONSOLE_ADDR): %w", cfg.Addr, err)
@@ -86,6 +87,20 @@ func Run(ctx context.Context, cfg Config, acfg app.Config, log *slog.Logger, opt
 	}
 	log.Info("console stopped")
 	return nil
+}
+
+// routes are the pages and, beside them, the codec server the Temporal Web
+// UI decrypts histories with (for signed-in staff only).
+func (s *Server) routes() (*http.ServeMux, error) {
+	mux := http.NewServeMux()
+	origin, err := codec.UIOrigin(s.cfg.UIURL)
+	if err != nil {
+		return nil, fmt.Errorf("AMWAHT_UI_URL: %w", err)
+	}
+	mux.Handle("/codec/", s.WithSession(codec.NewServer(codec.ServerOptions{
+		Keys: s.keys, Namespace: s.cfg.Namespace, AllowedOrigin: origin, Authorize: s.Signed, Log: s.log})))
+	mux.Handle("/", s.Handler())
+	return mux, nil
 }
 
 // purgeLinks removes lapsed sign-in links every hour.

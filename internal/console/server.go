@@ -13,6 +13,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"go.temporal.io/sdk/client"
 
+	"github.com/stichtingbmp/amwaht/internal/codec"
 	"github.com/stichtingbmp/amwaht/internal/plan"
 	"github.com/stichtingbmp/amwaht/internal/rollout"
 	"github.com/stichtingbmp/amwaht/internal/staff"
@@ -24,6 +25,7 @@ type Server struct {
 	cfg      Config
 	db       *sqlx.DB
 	temporal client.Client
+	keys     *codec.Keyring
 	staff    staff.Store
 	sessions *scs.SessionManager
 	pages    *pages
@@ -43,9 +45,12 @@ type Server struct {
 type Deps struct {
 	DB       *sqlx.DB
 	Temporal client.Client
-	Mailer   Mailer
-	Log      *slog.Logger
-	Now      func() time.Time // nil: time.Now
+	// Keys are the payload codec's: the per-member clients encrypt and
+	// decrypt with them, and the codec server for the Web UI.
+	Keys   *codec.Keyring
+	Mailer Mailer
+	Log    *slog.Logger
+	Now    func() time.Time // nil: time.Now
 }
 
 // New builds the console.
@@ -61,7 +66,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 		d.Log = slog.Default()
 	}
 	return &Server{
-		cfg: cfg, db: d.DB, temporal: d.Temporal, staff: staff.Store{DB: d.DB},
+		cfg: cfg, db: d.DB, temporal: d.Temporal, keys: d.Keys, staff: staff.Store{DB: d.DB},
 		sessions: newSessions(d.DB, cfg.Secure()), pages: p, mailer: d.Mailer, log: d.Log, now: d.Now,
 		perAddress: newLimiter(3*time.Minute, 5), perClient: newLimiter(30*time.Second, 20),
 		batches: newBatches(), clients: map[int64]client.Client{},
@@ -94,15 +99,21 @@ func (s *Server) Handler() http.Handler {
 	return secure(accessLog(s.log, mux, s.sessions.LoadAndSave(s.csrf(mux))))
 }
 
-// Mount adds a handler under the console's address (the codec server, the
-// SendGrid webhook), outside the session's CSRF check: each authorises its
-// own requests.
-func (s *Server) Mount(pattern string, h http.Handler) *http.ServeMux {
-	outer := http.NewServeMux()
-	outer.Handle(pattern, h)
-	outer.Handle("/", s.Handler())
-	return outer
+// Signed tells whether a request carries the session of a staff member who
+// may still sign in; for handlers mounted beside the pages (the codec
+// server), wrapped in WithSession.
+func (s *Server) Signed(r *http.Request) bool {
+	id := s.sessions.GetInt64(r.Context(), keyStaff)
+	if id == 0 {
+		return false
+	}
+	_, err := s.staff.ByID(r.Context(), id)
+	return err == nil
 }
+
+// WithSession loads the console's session for a handler mounted beside
+// the pages, outside their CSRF check (it authorises its own requests).
+func (s *Server) WithSession(h http.Handler) http.Handler { return s.sessions.LoadAndSave(h) }
 
 // csrf refuses a state-changing request whose form lacks the session's
 // token, with 403; every page gets the token to put in its forms.
@@ -170,13 +181,15 @@ func (s *Server) rollouts(m staff.Member) (*rollout.Client, error) {
 	c := s.clients[m.ID]
 	if c == nil {
 		var err error
-		c, err = client.NewClientFromExisting(s.temporal, client.Options{Identity: fmt.Sprintf("console:%s", m.Name), Namespace: s.cfg.Namespace})
+		opts := client.Options{Identity: fmt.Sprintf("console:%s", m.Name), Namespace: s.cfg.Namespace}
+		codec.Configure(&opts, s.keys)
+		c, err = client.NewClientFromExisting(s.temporal, opts)
 		if err != nil {
 			return nil, fmt.Errorf("Temporal client for %s: %w", m.Name, err)
 		}
 		s.clients[m.ID] = c
 	}
-	return rollout.New(c, plan.Actor{Via: plan.ViaConsole, Name: m.Name}), nil
+	return &rollout.Client{T: c, Actor: plan.Actor{Via: plan.ViaConsole, Name: m.Name}, Converter: codec.NewDataConverter(s.keys)}, nil
 }
 
 // Close ends the per-member clients (the shared connection is the caller's).

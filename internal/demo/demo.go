@@ -16,6 +16,7 @@ import (
 
 	"github.com/stichtingbmp/amwaht/internal/app"
 	"github.com/stichtingbmp/amwaht/internal/cli"
+	"github.com/stichtingbmp/amwaht/internal/codec"
 	"github.com/stichtingbmp/amwaht/internal/devstack"
 	"github.com/stichtingbmp/amwaht/internal/rollout"
 )
@@ -32,6 +33,28 @@ const (
 	uiPort       = 8233
 )
 
+// CodecEndpoint is where the Web UI asks for payloads to be decrypted: the
+// staff console's codec server at its default address, behind its sign-in.
+const CodecEndpoint = "http://127.0.0.1:8088/codec"
+
+// codecKeys makes sure the demo encrypts: with the keys the environment
+// gives, else with a key of its own in .amwaht/codec-keys, made on the
+// first run and kept (without it the demo's histories cannot be read).
+func codecKeys(state string, errOut io.Writer) error {
+	if os.Getenv(codec.EnvKeys) != "" || os.Getenv(codec.EnvKeyFile) != "" {
+		return nil
+	}
+	file := filepath.Join(state, filepath.Base(codec.DemoKeyFile))
+	created, err := codec.EnsureKeyFile(file, "demo", time.Now())
+	if err != nil {
+		return err
+	}
+	if created {
+		fmt.Fprintln(errOut, "created a payload encryption key for the demo in", filepath.Join(StateDir, filepath.Base(codec.DemoKeyFile)))
+	}
+	return os.Setenv(codec.EnvKeyFile, file)
+}
+
 // Run sets everything up and blocks until ctx ends.
 func Run(ctx context.Context, out, errOut io.Writer) error {
 	log := slog.New(slog.NewTextHandler(errOut, &slog.HandlerOptions{Level: slog.LevelInfo}))
@@ -42,6 +65,9 @@ func Run(ctx context.Context, out, errOut io.Writer) error {
 
 	bin, err := devstack.TemporalCLI(ctx, errOut)
 	if err != nil {
+		return err
+	}
+	if err := codecKeys(state, errOut); err != nil {
 		return err
 	}
 
@@ -68,6 +94,7 @@ func Run(ctx context.Context, out, errOut io.Writer) error {
 		Port: temporalPort, UIPort: uiPort,
 		DBFile:           filepath.Join(state, "temporal.db"),
 		SearchAttributes: rollout.SearchAttributeFlags(),
+		UICodecEndpoint:  CodecEndpoint,
 	})
 	if err != nil {
 		return err
@@ -124,8 +151,12 @@ Rotterdam graduates. The whole lifecycle takes about nine minutes.
            go run ./starter status GM0344 --wave demo
            go run ./starter apply GM0344 --wave demo --organisation "Welzijn Utrecht" --kind welzijnsinstelling --contact-name "Fatma Yilmaz" --contact-email f.yilmaz@example.nl
   E-mails are stored in PostgreSQL (no SENDGRID_API_KEY set) and logged below.
+  Payloads are encrypted (key: %s); the Web UI shows them decrypted
+  through the console's codec server (%s) once you are signed in to
+  the console and the UI's codec setting "include cross-origin credentials"
+  is on. Open the UI as %s for that (not localhost).
   Ctrl-C stops everything.
-`, consolePort, Staff.Email, signIn, srv.UIURL)
+`, consolePort, Staff.Email, signIn, srv.UIURL, keySource(), CodecEndpoint, srv.UIURL)
 
 	select {
 	case <-ctx.Done():
@@ -140,6 +171,14 @@ Rotterdam graduates. The whole lifecycle takes about nine minutes.
 		}
 		return err
 	}
+}
+
+// keySource says where the demo's keys are, for the banner.
+func keySource() string {
+	if k, err := codec.Load(); err == nil {
+		return k.Source()
+	}
+	return "?"
 }
 
 func inUse(port int) bool {

@@ -6,7 +6,9 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -181,13 +183,30 @@ func TestStartTemporal(t *testing.T) {
 func TestStartTemporalWithUIAndDBFile(t *testing.T) {
 	bin := temporalCLIForTest(t)
 	db := filepath.Join(t.TempDir(), "temporal.db")
-	srv, err := StartTemporal(context.Background(), bin, TemporalOptions{DBFile: db})
+	const codecEndpoint = "http://127.0.0.1:8088/codec"
+	srv, err := StartTemporal(context.Background(), bin, TemporalOptions{DBFile: db, UICodecEndpoint: codecEndpoint})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer srv.Stop()
 	if srv.Namespace != "default" || !strings.HasPrefix(srv.UIURL, "http://127.0.0.1:") {
 		t.Errorf("Namespace %q, UIURL %q", srv.Namespace, srv.UIURL)
+	}
+	// The Web UI tells the browser where its codec server is.
+	var settings string
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(300 * time.Millisecond) {
+		resp, err := http.Get(srv.UIURL + "/api/v1/settings")
+		if err != nil {
+			continue
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if settings = string(b); resp.StatusCode == http.StatusOK {
+			break
+		}
+	}
+	if !strings.Contains(settings, codecEndpoint) {
+		t.Errorf("the Web UI's settings do not name the codec endpoint %s:\n%s", codecEndpoint, settings)
 	}
 	if _, err := os.Stat(db); err != nil {
 		t.Errorf("SQLite file not created: %v", err)
@@ -265,6 +284,24 @@ func TestFindPostgresBadDatabaseURLMasksPassword(t *testing.T) {
 	msg := err.Error()
 	if strings.Contains(msg, "s3cr3t") || !strings.Contains(msg, "amwaht:xxxxx@127.0.0.1:"+strconv.Itoa(port)) {
 		t.Errorf("error should name the URL with the password masked: %v", err)
+	}
+}
+
+// The password in a query parameter, which url.Redacted does not see, is
+// masked too.
+func TestFindPostgresQueryPasswordMasked(t *testing.T) {
+	port, err := FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("DATABASE_URL", "postgres://amwaht@127.0.0.1:"+strconv.Itoa(port)+"/amwaht?sslmode=disable&password=s3cr3t")
+	var logs strings.Builder
+	_, err = FindPostgres(context.Background(), t.TempDir(), &logs)
+	if err == nil {
+		t.Fatal("FindPostgres succeeded against a closed port")
+	}
+	if msg := err.Error() + logs.String(); strings.Contains(msg, "s3cr3t") || !strings.Contains(msg, "password=xxxxx") {
+		t.Errorf("the password should be masked: %s", msg)
 	}
 }
 

@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/lib/pq"
+
+	"github.com/stichtingbmp/amwaht/internal/dsn"
 )
 
 // DefaultPostgresURL is the server FindPostgres tries when DATABASE_URL is
@@ -65,7 +67,7 @@ func FindPostgres(ctx context.Context, dataDir string, logw io.Writer) (*Postgre
 		// Ping the maintenance database rather than DATABASE_URL itself: the
 		// database it names may well not exist yet (EnsureDatabase creates it).
 		if err := pingPostgres(ctx, admin, 5*time.Second); err != nil {
-			return nil, fmt.Errorf("DATABASE_URL is set but PostgreSQL at %s does not answer: %w", redact(admin), err)
+			return nil, fmt.Errorf("DATABASE_URL is set but PostgreSQL at %s does not answer: %s", redact(admin), dsn.RedactIn(err.Error(), admin))
 		}
 		fmt.Fprintf(logw, "using PostgreSQL from DATABASE_URL (%s)\n", redact(admin))
 		return &Postgres{AdminURL: admin}, nil
@@ -178,7 +180,7 @@ func (p *Postgres) finish(ctx context.Context, port int) (*Postgres, error) {
 	p.AdminURL = fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port)
 	if err := pingPostgres(ctx, p.AdminURL, 10*time.Second); err != nil {
 		_ = p.Stop()
-		return nil, fmt.Errorf("private PostgreSQL in %s started but does not answer at %s: %w", p.dataDir, p.AdminURL, err)
+		return nil, fmt.Errorf("private PostgreSQL in %s started but does not answer at %s: %w", p.dataDir, redact(p.AdminURL), err)
 	}
 	return p, nil
 }
@@ -368,16 +370,9 @@ func withDatabase(raw, name string) (string, error) {
 	return u.String(), nil
 }
 
-// redact masks the password of a URL for messages.
-func redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
-		// Anything else (a key=value DSN parses as a relative URL) may carry
-		// a password url.Redacted cannot see.
-		return "(not a postgres:// URL)"
-	}
-	return u.Redacted()
-}
+// redact masks the passwords of a connection string for messages, in any
+// form (user:password@, ?password=, key=value).
+func redact(raw string) string { return dsn.Redact(raw) }
 
 func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"

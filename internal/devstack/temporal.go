@@ -41,7 +41,11 @@ type TemporalOptions struct {
 	// Double, Bool, Datetime, KeywordList); they are registered before the
 	// frontend starts answering.
 	SearchAttributes []string
-	Output           io.Writer // the server's stdout and stderr; nil discards
+	// UICodecEndpoint points the Web UI at a remote codec server (Temporal's
+	// /encode and /decode protocol), which shows encrypted payloads
+	// decrypted; "" for none.
+	UICodecEndpoint string
+	Output          io.Writer // the server's stdout and stderr; nil discards
 }
 
 // TemporalServer is a running `temporal server start-dev` process.
@@ -83,23 +87,7 @@ func StartTemporal(ctx context.Context, bin string, opts TemporalOptions) (*Temp
 		}
 	}
 
-	args := []string{"server", "start-dev", "--ip", opts.IP, "--port", strconv.Itoa(opts.Port)}
-	if opts.Headless {
-		args = append(args, "--headless")
-	} else {
-		args = append(args, "--ui-port", strconv.Itoa(opts.UIPort))
-	}
-	if opts.DBFile != "" {
-		args = append(args, "--db-filename", opts.DBFile)
-	}
-	// start-dev always creates "default" and treats --namespace as extra
-	// namespaces; naming "default" again would register it twice.
-	if opts.Namespace != "default" {
-		args = append(args, "--namespace", opts.Namespace)
-	}
-	for _, sa := range opts.SearchAttributes {
-		args = append(args, "--search-attribute", sa)
-	}
+	args := startDevArgs(opts)
 
 	hostPort := net.JoinHostPort(opts.IP, strconv.Itoa(opts.Port))
 	s := &TemporalServer{
@@ -137,6 +125,32 @@ func StartTemporal(ctx context.Context, bin string, opts TemporalOptions) (*Temp
 		return nil, err
 	}
 	return s, nil
+}
+
+// startDevArgs are `temporal server start-dev`'s arguments for opts, with
+// defaults and ports already filled in.
+func startDevArgs(opts TemporalOptions) []string {
+	args := []string{"server", "start-dev", "--ip", opts.IP, "--port", strconv.Itoa(opts.Port)}
+	if opts.Headless {
+		args = append(args, "--headless")
+	} else {
+		args = append(args, "--ui-port", strconv.Itoa(opts.UIPort))
+		if opts.UICodecEndpoint != "" {
+			args = append(args, "--ui-codec-endpoint", opts.UICodecEndpoint)
+		}
+	}
+	if opts.DBFile != "" {
+		args = append(args, "--db-filename", opts.DBFile)
+	}
+	// start-dev always creates "default" and treats --namespace as extra
+	// namespaces; naming "default" again would register it twice.
+	if opts.Namespace != "default" {
+		args = append(args, "--namespace", opts.Namespace)
+	}
+	for _, sa := range opts.SearchAttributes {
+		args = append(args, "--search-attribute", sa)
+	}
+	return args
 }
 
 func (s *TemporalServer) waitReady(ctx context.Context) error {

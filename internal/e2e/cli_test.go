@@ -18,6 +18,7 @@ import (
 	"google.golang.org/protobuf/encoding/prototext"
 
 	"github.com/stichtingbmp/amwaht/internal/cli"
+	"github.com/stichtingbmp/amwaht/internal/codec"
 	"github.com/stichtingbmp/amwaht/internal/plan"
 	"github.com/stichtingbmp/amwaht/internal/rollout"
 	"github.com/stichtingbmp/amwaht/internal/wave"
@@ -545,11 +546,12 @@ func xmlText(t *testing.T, doc []byte) string {
 	}
 }
 
-// historyText is a workflow's whole history in protobuf text form, where
-// JSON payloads stay readable.
+// historyText is a workflow's whole history in protobuf text form, with
+// every payload decrypted (the test key) after its event.
 func historyText(t *testing.T, s *system, id string) string {
 	t.Helper()
 	var b strings.Builder
+	keys := codec.New(codec.TestKeyring())
 	it := s.te.Client(t).GetWorkflowHistory(t.Context(), id, "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	for it.HasNext() {
 		e, err := it.Next()
@@ -557,6 +559,16 @@ func historyText(t *testing.T, s *system, id string) string {
 			t.Fatalf("history of %s: %v", id, err)
 		}
 		b.WriteString(prototext.Format(e))
+		// What the history holds, decrypted: the check is about what was
+		// sent, not only what a reader without the key sees.
+		plain, err := keys.Decode(payloads(e))
+		if err != nil {
+			t.Fatalf("decrypt the history of %s: %v", id, err)
+		}
+		for _, p := range plain {
+			b.Write(p.GetData())
+			b.WriteString("\n")
+		}
 	}
 	return b.String()
 }

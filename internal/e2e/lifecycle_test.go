@@ -18,6 +18,7 @@ import (
 	"github.com/stichtingbmp/amwaht/internal/rollout"
 	"github.com/stichtingbmp/amwaht/internal/sendgridfake"
 	"github.com/stichtingbmp/amwaht/internal/simulate"
+	"github.com/stichtingbmp/amwaht/internal/testenv"
 )
 
 // TestDemoWaveLifecycle runs four rollouts on a fast demo wave (a calendar day
@@ -47,7 +48,7 @@ func TestDemoWaveLifecycle(t *testing.T) {
 	ids, variants, names = append(ids, rollout.WorkflowID("2013", "GM0307")), append(variants, simulate.HappyPath), append(names, "file-wave")
 	ctx, cancel := context.WithTimeout(t.Context(), 4*time.Minute)
 	defer cancel()
-	actor := &simulate.Actor{C: rollout.New(c, simulate.Player), Out: testWriter{t}, Poll: 20 * time.Millisecond}
+	actor := &simulate.Actor{C: testenv.Rollouts(c, simulate.Player), Out: testWriter{t}, Poll: 20 * time.Millisecond}
 	if err := actor.Run(ctx, ids, variants); err != nil {
 		t.Fatalf("simulate: %v", err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/stichtingbmp/amwaht/internal/rollout"
 	"github.com/stichtingbmp/amwaht/internal/sendgridfake"
 	"github.com/stichtingbmp/amwaht/internal/simulate"
+	"github.com/stichtingbmp/amwaht/internal/testenv"
 )
 
 const agreementWave = "../wave/testdata/wave-2013-agreement.json"
@@ -44,7 +45,7 @@ func TestAgreementWaveThroughTheCLI(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
-	actor := &simulate.Actor{C: rollout.New(c, simulate.Player), Out: testWriter{t}, Poll: 20 * time.Millisecond, Leave: []string{"agreement"}}
+	actor := &simulate.Actor{C: testenv.Rollouts(c, simulate.Player), Out: testWriter{t}, Poll: 20 * time.Millisecond, Leave: []string{"agreement"}}
 	go func() { _ = actor.Run(ctx, []string{id}, []simulate.Variant{simulate.HappyPath}) }()
 
 	// Reminded, overdue, escalated: found by `starter stalled`.

@@ -166,7 +166,7 @@ func TestRolloutsSurviveFaults(t *testing.T) {
 	c := te.Client(t)
 	done := make(chan error, 1)
 	go func() {
-		done <- (&simulate.Actor{C: rollout.New(c, simulate.Player), Out: io.Discard, Poll: 25 * time.Millisecond}).Run(ctx, ids, variants)
+		done <- (&simulate.Actor{C: testenv.Rollouts(c, simulate.Player), Out: io.Discard, Poll: 25 * time.Millisecond}).Run(ctx, ids, variants)
 	}()
 
 	// The faults: three SIGKILLs of the worker at random moments, and

@@ -28,7 +28,7 @@ func (a Actor) Check() Problems {
 	default:
 		ps.Addf("actor", "onbekend kanaal %q", "unknown channel %q", clip(string(a.Via)))
 	}
-	if a.Via == ViaLink && !a.Party.Valid() {
+	if (a.Via == ViaLink || a.Party != "") && !a.Party.Valid() {
 		ps.Addf("actor", "een persoonlijke link hoort bij een partij", "a personal link belongs to a party")
 	}
 	checkName(&ps, "actor", a.Name, true, T("wie het doet", "who acts"))

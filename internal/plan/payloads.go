@@ -122,8 +122,11 @@ func checkAttendee(ps *Problems, course, teacher string, halfDays *int) {
 }
 
 func checkCourseDay(ps *Problems, course string, day int, teacher string) {
-	if strings.TrimSpace(course) == "" {
+	switch {
+	case strings.TrimSpace(course) == "":
 		ps.Addf("course", "welke cursus? bijv. producer of teacher", "which course? e.g. producer or teacher")
+	case !ValidID(course):
+		ps.Addf("course", "%q is geen cursus: gebruik producer, teacher of de code uit het overzicht", "%q is not a course: use producer, teacher or the ID the status shows", clip(course))
 	}
 	if day < 1 || day > 20 {
 		ps.Addf("day", "cursusdagen tellen vanaf 1", "course days are counted from 1")

@@ -28,7 +28,14 @@ const TaskQueue = "amwaht"
 const (
 	RolloutWorkflowType = "RolloutWorkflow"
 	CohortWorkflowType  = "CohortWorkflow"
+	// PurgeWorkflowType blanks e-mail bodies past their retention; the
+	// schedule PurgeScheduleID starts it daily.
+	PurgeWorkflowType = "OutboxPurgeWorkflow"
 )
+
+// PurgeScheduleID is the Temporal Schedule the worker ensures at start;
+// its runs are workflows with IDs that begin with it.
+const PurgeScheduleID = "amwaht-outbox-purge"
 
 // QueryStatus answers a Status, on a rollout and on its cohort.
 const QueryStatus = "status"

@@ -28,6 +28,9 @@ func (c *Client) Input(ctx context.Context, id string, into any) error {
 		return fmt.Errorf("%s: the first event is %s, not the start", id, ev.GetEventType())
 	}
 	if err := c.converter().FromPayloads(attrs.GetInput(), into); err != nil {
+		if c.Converter == nil {
+			return fmt.Errorf("read the input of %s: %w (the input is encrypted: set rollout.Client.Converter to the data converter the client was dialed with, app.DataConverter)", id, err)
+		}
 		return fmt.Errorf("read the input of %s: %w", id, err)
 	}
 	return nil

@@ -35,7 +35,7 @@ type Mail struct {
 
 // Key is the outbox identity the worker sends as custom args.
 func (m Mail) Key() string {
-	return strings.Join([]string{m.CustomArgs["workflow_id"], m.CustomArgs["template"], m.CustomArgs["step"], m.CustomArgs["occurrence"]}, "|")
+	return strings.Join([]string{m.CustomArgs["workflow_id"], m.CustomArgs["run_id"], m.CustomArgs["template"], m.CustomArgs["step"], m.CustomArgs["occurrence"]}, "|")
 }
 
 // Response is a scripted answer; Delay makes it slow, Drop closes the

@@ -31,8 +31,12 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 
+	"github.com/stichtingbmp/amwaht/internal/codec"
 	"github.com/stichtingbmp/amwaht/internal/devstack"
+	"github.com/stichtingbmp/amwaht/internal/plan"
+	"github.com/stichtingbmp/amwaht/internal/rollout"
 )
 
 const skipMessage = "integration test: needs the Temporal dev server and PostgreSQL; run without -short"
@@ -67,6 +71,13 @@ func Main(m *testing.M, opts Options) int {
 	// testing.Short reads a flag, and TestMain runs before m.Run parses them.
 	flag.Parse()
 	mainCalled = true
+	// Every process of the test (the worker in process or as a child, the
+	// CLI, the clients below) encrypts with the published test key, which
+	// the recorded histories in workflows/testdata are encrypted with too.
+	for _, k := range []string{codec.EnvKeyFile, codec.EnvEncryptWith} {
+		os.Unsetenv(k)
+	}
+	os.Setenv(codec.EnvKeys, codec.TestKeys)
 	if testing.Short() {
 		return m.Run()
 	}
@@ -211,17 +222,43 @@ func (e *Env) NewDatabase(t testing.TB) string {
 	return url
 }
 
-// Client dials the package's dev server in its namespace and closes the
-// client when the test ends.
+// DataConverter is the one the processes of the tests use: the codec with
+// the test key.
+func DataConverter() converter.DataConverter { return codec.NewDataConverter(codec.TestKeyring()) }
+
+// Rollouts is a typed client on c acting as actor, decoding with the test
+// key (rollout.Client reads a rollout's input from its history itself).
+func Rollouts(c client.Client, actor plan.Actor) *rollout.Client {
+	return &rollout.Client{T: c, Actor: actor, Converter: DataConverter()}
+}
+
+// Client dials the package's dev server in its namespace, with the codec
+// and the test key, and closes the client when the test ends.
 func (e *Env) Client(t testing.TB) client.Client {
+	t.Helper()
+	return e.dial(t, true)
+}
+
+// RawClient dials without the codec: what it reads is what the Web UI and
+// `temporal workflow show` see without the codec server.
+func (e *Env) RawClient(t testing.TB) client.Client {
+	t.Helper()
+	return e.dial(t, false)
+}
+
+func (e *Env) dial(t testing.TB, withCodec bool) client.Client {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	c, err := client.DialContext(ctx, client.Options{
+	opts := client.Options{
 		HostPort:  e.Temporal.Address,
 		Namespace: e.Temporal.Namespace,
 		Logger:    devstack.QuietLogger(),
-	})
+	}
+	if withCodec {
+		codec.Configure(&opts, codec.TestKeyring())
+	}
+	c, err := client.DialContext(ctx, opts)
 	if err != nil {
 		t.Fatalf("testenv: dialing Temporal at %s: %v", e.Temporal.Address, err)
 	}

@@ -31,7 +31,12 @@ CREATE TABLE sessions (
 );
 CREATE INDEX sessions_expiry_idx ON sessions (expiry);
 
+-- A person's export (starter privacy export, on the reader login) lists
+-- their console account: the reader sees who is staff, never the tokens.
+GRANT SELECT (email, name, created_at, removed_at) ON staff TO amwaht_reader;
+
 -- +goose Down
+REVOKE SELECT (email, name, created_at, removed_at) ON staff FROM amwaht_reader;
 DROP TABLE sessions;
 DROP TABLE signin_tokens;
 DROP TABLE staff;
