@@ -76,6 +76,10 @@ func Run(ctx context.Context, out, errOut io.Writer) error {
 	os.Setenv("TEMPORAL_ADDRESS", srv.Address)
 	os.Setenv("TEMPORAL_NAMESPACE", srv.Namespace)
 
+	// The demo's e-mails name and reply to an example address, never BMP's.
+	if os.Getenv("AMWAHT_REPLY_TO") == "" {
+		os.Setenv("AMWAHT_REPLY_TO", DemoReplyTo)
+	}
 	cfg, err := app.ConfigFromEnv()
 	if err != nil {
 		return err
@@ -139,3 +143,6 @@ func inUse(port int) bool {
 	c.Close()
 	return true
 }
+
+// DemoReplyTo is the back office the demo's e-mails name.
+const DemoReplyTo = "Backoffice AMWAHT (demo) <backoffice@example.org>"
