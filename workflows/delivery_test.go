@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stichtingbmp/amwaht/activities"
 	"github.com/stichtingbmp/amwaht/internal/mail"
 	"github.com/stichtingbmp/amwaht/internal/plan"
 	"github.com/stichtingbmp/amwaht/internal/rollout"
@@ -52,6 +53,16 @@ func TestBounceStallsEscalatesOnceAndCorrectionResends(t *testing.T) {
 			t.Errorf("%s: rejected %v, want 'already reported'", name, u.rejected)
 		}
 	}
+	assertStalledOnce(t, h, stalled, escalationsWhileStalled)
+
+	first := assertResentOnce(t, h, fixed, twice, cleared)
+	assertCalendarCancelled(t, h, first.Data.Sessions)
+}
+
+// assertStalledOnce: the e-mail line is stalled with the delivery problem,
+// which names no address, and staff got one escalation.
+func assertStalledOnce(t *testing.T, h *harness, stalled rollout.Status, escalationsWhileStalled int) {
+	t.Helper()
 	l := stalled.Line("email")
 	if l == nil || !l.Stalled() || !stalled.Stalled {
 		t.Fatalf("after the bounce the rollout is not stalled on an e-mail line: %+v", stalled.Steps)
@@ -69,6 +80,12 @@ func TestBounceStallsEscalatesOnceAndCorrectionResends(t *testing.T) {
 		t.Errorf("escalation without the delivery problem: %+v", esc)
 	}
 
+}
+
+// assertResentOnce: two corrections cleared the stall and sent the
+// invitation again once, with its calendar entries; it returns the first.
+func assertResentOnce(t *testing.T, h *harness, fixed, twice *updateResult, cleared rollout.Status) activities.EmailRequest {
+	t.Helper()
 	if !fixed.accepted || fixed.err != nil || !twice.accepted {
 		t.Fatalf("corrections: %+v %+v", fixed, twice)
 	}
@@ -87,6 +104,13 @@ func TestBounceStallsEscalatesOnceAndCorrectionResends(t *testing.T) {
 		t.Errorf("the invitation carries no calendar entries: %+v", first.Data)
 	}
 
+	return first
+}
+
+// assertCalendarCancelled: only the producer, who was invited, gets the
+// course days cancelled in the calendar, under the invitation's UIDs.
+func assertCalendarCancelled(t *testing.T, h *harness, invited []mail.Session) {
+	t.Helper()
 	var toProducer *mail.Data
 	for _, e := range h.sent("rollout-cancelled") {
 		if e.Req.To.Role == "producer" {
@@ -99,8 +123,8 @@ func TestBounceStallsEscalatesOnceAndCorrectionResends(t *testing.T) {
 		t.Fatalf("the producer's cancellation: %+v", toProducer)
 	}
 	for i, s := range toProducer.Sessions {
-		if s.UID != first.Data.Sessions[i].UID || s.Sequence != 1 {
-			t.Errorf("cancelled day %d: UID %q sequence %d, want the invitation's UID %q, sequence 1", i+1, s.UID, s.Sequence, first.Data.Sessions[i].UID)
+		if s.UID != invited[i].UID || s.Sequence != 1 {
+			t.Errorf("cancelled day %d: UID %q sequence %d, want the invitation's UID %q, sequence 1", i+1, s.UID, s.Sequence, invited[i].UID)
 		}
 	}
 }
