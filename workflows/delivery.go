@@ -18,6 +18,12 @@ import (
 func undelivered(ctx workflow.Context, r *state) error {
 	return on(ctx, r, rollout.UpdateUndelivered, func(ctx workflow.Context, _ plan.Actor, u rollout.Undelivered) plan.Problems {
 		switch {
+		case r.cohort != nil:
+			// An address is corrected on the rollout (contact), which a
+			// running cohort does not hear of: a stall here could not clear.
+			// The outbox and the console show the failure instead.
+			return plan.Rejected("de opleiding (cohort) houdt niet op voor een niet afgeleverde e-mail; corrigeer het adres op de uitrol (starter contact)",
+				"the cohort does not stall on an undelivered e-mail; correct the address on the rollout (starter contact)")
 		case r.reported[u.Key()]:
 			// SendGrid posts at least once, and bounce and dropped may both
 			// come: the first report stalls and escalates, the others are

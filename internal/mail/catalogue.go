@@ -38,6 +38,19 @@ var catalogue = []Entry{
 	{"rollout-cancelled", "staff cancel the rollout", "everyone concerned"},
 }
 
+// asksToAct are the templates that ask their recipient to do something (come
+// to a course day, apply, report, arrange): one that does not arrive stalls
+// its step (internal/delivery). The others inform.
+var asksToAct = map[string]bool{
+	"producer-invitation": true, "producer-course-invitation": true, "producer-course-reminder": true,
+	"course-day-missed": true, "producer-tasks": true, "funding-request": true,
+	"teacher-course-invitation": true, "teacher-course-reminder": true, "start-blocked": true,
+	"progress-report-request": true, "step-reminder": true, "step-overdue": true,
+}
+
+// AsksToAct tells whether a template asks its recipient to act.
+func AsksToAct(template string) bool { return asksToAct[template] }
+
 // Catalogue lists every template, in lifecycle order.
 func Catalogue() []Entry {
 	return append([]Entry(nil), catalogue...)
