@@ -70,8 +70,13 @@ type webhook struct {
 
 func newWebhook(t *testing.T, rep delivery.Reporter) *webhook {
 	t.Helper()
-	te := testenv.Require(t)
-	db, err := app.OpenDB(t.Context(), te.NewDatabase(t))
+	return newWebhookOn(t, rep, testenv.Require(t).NewDatabase(t))
+}
+
+// newWebhookOn is the handler on the database at url.
+func newWebhookOn(t *testing.T, rep delivery.Reporter, url string) *webhook {
+	t.Helper()
+	db, err := app.OpenDB(t.Context(), url)
 	if err != nil {
 		t.Fatal(err)
 	}
