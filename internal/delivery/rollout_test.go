@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/stichtingbmp/amwaht/internal/app"
+	"github.com/stichtingbmp/amwaht/internal/cli"
 	"github.com/stichtingbmp/amwaht/internal/mail"
 	"github.com/stichtingbmp/amwaht/internal/municipality"
 	"github.com/stichtingbmp/amwaht/internal/plan"
@@ -133,5 +134,14 @@ func TestBounceStallsTheRolloutAndTheCorrectionResends(t *testing.T) {
 	if again.To[0] != "fatma@welzijn.example.org" || again.CustomArgs["occurrence"] != "2" || again.Subject != first.Subject ||
 		len(again.Attachments) != 1 || !bytes.Equal(again.Attachments[0].Content, first.Attachments[0].Content) {
 		t.Errorf("the resend: to %v args %v attachments %d", again.To, again.CustomArgs, len(again.Attachments))
+	}
+
+	// What staff read in `starter emails list`: the bounce, and the resend.
+	var out, errOut bytes.Buffer
+	if rc := cli.Run(t.Context(), []string{"emails", "list", "GM0344", "--wave", "demo"}, &out, &errOut); rc != 0 {
+		t.Fatalf("emails list: exit %d: %s", rc, errOut.String())
+	}
+	if !strings.Contains(out.String(), "niet afgeleverd (bounce: 550 5.1.1") || !strings.Contains(out.String(), "(opnieuw, voor #1)") {
+		t.Errorf("emails list shows no delivery state:\n%s", out.String())
 	}
 }
