@@ -16,6 +16,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -201,4 +202,23 @@ func parseEvents(body []byte) ([]event, error) {
 		out = append(out, ev)
 	}
 	return out, nil
+}
+
+// PublicKeyFromEnv reads the verification key: SENDGRID_WEBHOOK_PUBLIC_KEY,
+// or the file SENDGRID_WEBHOOK_PUBLIC_KEY_FILE names (in compose, the key
+// the development relay made at its first start). Empty when neither is set:
+// the console then serves no webhook.
+func PublicKeyFromEnv() (string, error) {
+	if v := strings.TrimSpace(os.Getenv("SENDGRID_WEBHOOK_PUBLIC_KEY")); v != "" {
+		return v, nil
+	}
+	p := strings.TrimSpace(os.Getenv("SENDGRID_WEBHOOK_PUBLIC_KEY_FILE"))
+	if p == "" {
+		return "", nil
+	}
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return "", fmt.Errorf("SENDGRID_WEBHOOK_PUBLIC_KEY_FILE: %w", err)
+	}
+	return strings.TrimSpace(string(b)), nil
 }
