@@ -19,10 +19,14 @@ RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/ ./worker ./starte
 # ---- build-relay: only built for the relay target (BuildKit skips it for the worker)
 FROM build AS build-relay
 RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/ ./cmd/sendgrid-relay
+# An empty folder the non-root relay may write its Event Webhook key pair
+# into: a new named volume mounted there takes its owner from the image.
+RUN mkdir -p /relay-keys
 
 # ---- relay: development SendGrid v3 stand-in that relays to Mailpit over SMTP
 FROM gcr.io/distroless/static-debian12:nonroot AS relay
 COPY --from=build-relay /out/sendgrid-relay /usr/local/bin/sendgrid-relay
+COPY --from=build-relay --chown=65532:65532 /relay-keys /keys
 USER nonroot
 EXPOSE 3030
 ENTRYPOINT ["/usr/local/bin/sendgrid-relay"]

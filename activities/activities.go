@@ -32,8 +32,10 @@ type Activities struct {
 	DB *sqlx.DB
 	// Sender is nil in development (no SENDGRID_API_KEY): e-mails are then
 	// rendered, stored and logged, but not sent.
-	Sender     Sender
-	From       mail.Contact
+	Sender Sender
+	From   mail.Contact
+	// ReplyTo is the back office (AMWAHT_REPLY_TO): the reply-to address and
+	// the contact every e-mail names. Empty: BMP's (mail.BackOffice).
 	ReplyTo    mail.Contact
 	StaffEmail string // BMP staff, who receive escalations
 	Log        *slog.Logger

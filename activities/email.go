@@ -3,6 +3,7 @@ package activities
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -38,6 +39,11 @@ type EmailRequest struct {
 	Occurrence int       `json:"occurrence"`
 	To         Recipient `json:"to"`
 	Data       mail.Data `json:"data"`
+	// ResendOf sends again, to To, the e-mail of this workflow, template and
+	// step with that occurrence, as it was rendered then (its outbox row):
+	// an e-mail that bounced, after staff corrected the address. Data is
+	// then unused.
+	ResendOf int `json:"resendOf,omitempty"`
 }
 
 // Outbox statuses.
@@ -108,15 +114,9 @@ func (a *Activities) SendEmail(ctx context.Context, req EmailRequest) (EmailResu
 		return EmailResult{}, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("e-mail %s to the %s: the address is not valid", req.Template, to.Role), ErrTypeEmailRejected, nil)
 	}
-	data := req.Data
-	data.WorkflowID = req.WorkflowID
-	if data.RecipientName == "" {
-		data.RecipientName = to.Name
-	}
-	msg, err := mail.Render(req.Template, data)
+	msg, err := a.message(ctx, req, to)
 	if err != nil {
-		a.countEmail(req.Template, StatusFailed)
-		return EmailResult{}, temporal.NewNonRetryableApplicationError("render e-mail", ErrTypeTemplate, err)
+		return EmailResult{}, err
 	}
 	// Who (the role) and which outbox row, never the address or the subject:
 	// logs outlive the outbox's retention and cannot be erased per person.
@@ -146,7 +146,7 @@ func (a *Activities) SendEmail(ctx context.Context, req EmailRequest) (EmailResu
 	}
 
 	env := mail.Envelope{
-		From: a.From, ReplyTo: a.ReplyTo, To: mail.Contact{Name: to.Name, Email: to.Email}, Message: msg,
+		From: a.From, ReplyTo: a.backOffice(), To: mail.Contact{Name: to.Name, Email: to.Email}, Message: msg,
 		Categories: []string{"amwaht", req.Template},
 		CustomArgs: map[string]string{"workflow_id": req.WorkflowID, "run_id": req.RunID, "step": req.Step, "template": req.Template, "occurrence": fmt.Sprint(req.Occurrence)},
 	}
@@ -202,6 +202,76 @@ func (a *Activities) SendEmail(ctx context.Context, req EmailRequest) (EmailResu
 	return EmailResult{Status: StatusSent, MessageID: id}, nil
 }
 
+// message renders the e-mail, with its calendar invitation when it carries
+// one; an e-mail sent again is the one first rendered, from its outbox row.
+func (a *Activities) message(ctx context.Context, req EmailRequest, to Recipient) (mail.Message, error) {
+	if req.ResendOf > 0 {
+		msg, err := a.storedMessage(ctx, req)
+		if !errors.Is(err, errPurged) {
+			return msg, err
+		}
+		// Past the outbox's retention: the e-mail is rendered anew.
+	}
+	data := req.Data
+	data.WorkflowID = req.WorkflowID
+	if data.RecipientName == "" {
+		data.RecipientName = to.Name
+	}
+	msg, err := mail.RenderFor(req.Template, data, a.backOffice())
+	if err == nil {
+		var inv *mail.Attachment
+		inv, err = mail.Invitation(data, a.backOffice(), mail.Contact{Name: to.Name, Email: to.Email}, time.Now())
+		if inv != nil {
+			msg.Attachments = append(msg.Attachments, *inv)
+		}
+	}
+	if err != nil {
+		a.countEmail(req.Template, StatusFailed)
+		return msg, temporal.NewNonRetryableApplicationError("render e-mail", ErrTypeTemplate, err)
+	}
+	return msg, nil
+}
+
+// errPurged: the e-mail to send again was blanked by the retention purge.
+var errPurged = errors.New("the stored e-mail was purged")
+
+// storedMessage reads the e-mail that req sends again.
+func (a *Activities) storedMessage(ctx context.Context, req EmailRequest) (mail.Message, error) {
+	var row struct {
+		Subject     string `db:"subject"`
+		Text        string `db:"body_text"`
+		HTML        string `db:"body_html"`
+		Attachments []byte `db:"attachments"`
+	}
+	err := a.DB.GetContext(ctx, &row, `
+		SELECT subject, body_text, body_html, attachments FROM outbox
+		WHERE workflow_id = $1 AND run_id = $2 AND template = $3 AND step = $4 AND occurrence = $5`,
+		req.WorkflowID, req.RunID, req.Template, req.Step, req.ResendOf)
+	if errors.Is(err, sql.ErrNoRows) {
+		return mail.Message{}, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("e-mail %s/%s #%d to send again is not in the outbox", req.Template, req.Step, req.ResendOf), ErrTypeTemplate, err)
+	}
+	if err != nil {
+		return mail.Message{}, fmt.Errorf("read the e-mail to send again: %w", err)
+	}
+	if row.Subject == "" && row.Text == "" {
+		return mail.Message{}, errPurged
+	}
+	msg := mail.Message{Subject: row.Subject, Text: row.Text, HTML: row.HTML}
+	if len(row.Attachments) > 0 {
+		if err := json.Unmarshal(row.Attachments, &msg.Attachments); err != nil {
+			return msg, temporal.NewNonRetryableApplicationError("read the stored attachments", ErrTypeTemplate, err)
+		}
+	}
+	return msg, nil
+}
+
+// backOffice is whom every e-mail names as its contact and replies go to
+// (AMWAHT_REPLY_TO), BMP's back office when unset.
+func (a *Activities) backOffice() mail.Contact {
+	return mail.BackOfficeAt(a.ReplyTo)
+}
+
 // emailClaim is what an attempt found when it claimed its e-mail.
 type emailClaim struct {
 	ID        int64
@@ -227,11 +297,19 @@ func (a *Activities) claimEmail(ctx context.Context, req EmailRequest, to Recipi
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
 
+	var attachments []byte // NULL without attachments
+	if len(msg.Attachments) > 0 {
+		if attachments, err = json.Marshal(msg.Attachments); err != nil {
+			return c, fmt.Errorf("store attachments: %w", err)
+		}
+	}
 	_, err = tx.ExecContext(ctx, `
-		INSERT INTO outbox (workflow_id, run_id, template, step, occurrence, recipient, role, subject, body_text, body_html)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+		INSERT INTO outbox (workflow_id, run_id, template, step, occurrence, recipient, role, subject, body_text, body_html,
+			recipient_ref, attachments, resend_of)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, nullif($13, 0))
 		ON CONFLICT ON CONSTRAINT outbox_key DO NOTHING`,
-		req.WorkflowID, req.RunID, req.Template, req.Step, req.Occurrence, to.Email, to.Role, msg.Subject, msg.Text, msg.HTML)
+		req.WorkflowID, req.RunID, req.Template, req.Step, req.Occurrence, to.Email, to.Role, msg.Subject, msg.Text, msg.HTML,
+		to.Ref, attachments, req.ResendOf)
 	if err != nil {
 		return c, fmt.Errorf("claim outbox row: %w", err)
 	}

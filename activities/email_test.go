@@ -1,6 +1,7 @@
 package activities_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -42,7 +43,8 @@ func newFixture(t *testing.T, noKey bool) *fixture {
 	}
 	sg := sendgridfake.New()
 	t.Cleanup(sg.Close)
-	cfg := app.Config{SendGridAPIKey: "SG.test", SendGridAPIHost: sg.URL, FromEmail: "amwaht@stichtingbmp.nl", StaffEmail: "staf@stichtingbmp.nl"}
+	cfg := app.Config{SendGridAPIKey: "SG.test", SendGridAPIHost: sg.URL, FromEmail: "amwaht@stichtingbmp.nl", StaffEmail: "staf@stichtingbmp.nl",
+		ReplyTo: mail.Contact{Name: "Backoffice (test)", Email: "backoffice@example.org"}}
 	if noKey {
 		cfg.SendGridAPIKey = ""
 	}
@@ -107,7 +109,7 @@ func TestSendEmailOnceDespiteRetry(t *testing.T) {
 	if m.To[0] != "f.yilmaz@welzijn.example.nl" || !strings.HasPrefix(m.Subject, "Aanmelding ontvangen: Welzijn Utrecht") {
 		t.Errorf("mail: to %v subject %q", m.To, m.Subject)
 	}
-	if m.ReplyTo != mail.BackOffice.Email || m.CustomArgs["workflow_id"] != "rollout-demo-GM0344" || m.CustomArgs["step"] != "application" {
+	if m.ReplyTo != "backoffice@example.org" || !strings.Contains(m.Text, "Backoffice (test): backoffice@example.org") || m.CustomArgs["workflow_id"] != "rollout-demo-GM0344" || m.CustomArgs["step"] != "application" {
 		t.Errorf("mail tracing: reply-to %q custom args %v", m.ReplyTo, m.CustomArgs)
 	}
 	if strings.Join(m.Categories, ",") != "amwaht,application-received" {
@@ -248,12 +250,23 @@ func TestEveryTemplateRequestBody(t *testing.T) {
 		got := mails[i]
 		data := req.Data
 		data.WorkflowID = req.WorkflowID
-		want, err := mail.Render(name, data)
+		want, err := mail.RenderFor(name, data, mail.BackOfficeAt(f.acts.ReplyTo))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if got.To[0] != req.To.Email || got.Subject != want.Subject || got.Text != want.Text || got.HTML != want.HTML {
 			t.Errorf("%s: body differs from the rendered template: to %v subject %q", name, got.To, got.Subject)
+		}
+		// Course days travel as a calendar invitation to the recipient.
+		if data.Calendar == "" {
+			if len(got.Attachments) != 0 {
+				t.Errorf("%s: unexpected attachments %v", name, got.Attachments)
+			}
+		} else if len(got.Attachments) != 1 || got.Attachments[0].Filename != "uitnodiging.ics" ||
+			!strings.Contains(got.Attachments[0].Type, "method="+data.Calendar) ||
+			!bytes.Contains(got.Attachments[0].Content, []byte("METHOD:"+data.Calendar)) ||
+			!bytes.Contains(bytes.ReplaceAll(got.Attachments[0].Content, []byte("\r\n "), nil), []byte("mailto:"+req.To.Email)) {
+			t.Errorf("%s: calendar attachment %+v", name, got.Attachments)
 		}
 		if strings.Join(got.Categories, ",") != "amwaht,"+name || got.CustomArgs["step"] != "step-"+name || got.CustomArgs["workflow_id"] != req.WorkflowID {
 			t.Errorf("%s: categories %v custom args %v", name, got.Categories, got.CustomArgs)
@@ -290,5 +303,45 @@ func TestSendEmailRecordedDespiteCancelAfterSend(t *testing.T) {
 	}
 	if n := len(f.sg.Mails()); n != 1 {
 		t.Errorf("SendGrid received %d mails, want 1", n)
+	}
+}
+
+// An e-mail sent again to a corrected address (a bounce) is the e-mail first
+// rendered, with its calendar invitation, once however often it is retried.
+func TestResendFromOutbox(t *testing.T) {
+	f := newFixture(t, false)
+	first := activities.EmailRequest{
+		WorkflowID: "rollout-2012-GM0344", Template: "producer-course-invitation", Step: "producer-course", Occurrence: 1,
+		To:   activities.Recipient{Role: "producer", Name: "Fatma Yilmaz", Email: "f.yilmaz@bounces.example.org"},
+		Data: mail.Example("producer-course-invitation"),
+	}
+	if _, err := f.send(t, first); err != nil {
+		t.Fatal(err)
+	}
+	again := first
+	again.Occurrence, again.ResendOf, again.Data = 2, 1, mail.Data{}
+	again.To.Email = "f.yilmaz@example.org"
+	for range 2 {
+		if _, err := f.send(t, again); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mails := f.sg.Mails()
+	if len(mails) != 2 {
+		t.Fatalf("SendGrid holds %d mails, want the first and one resend", len(mails))
+	}
+	a, b := mails[0], mails[1]
+	if b.To[0] != "f.yilmaz@example.org" || b.Subject != a.Subject || b.Text != a.Text || b.HTML != a.HTML {
+		t.Errorf("the resend differs: to %v subject %q", b.To, b.Subject)
+	}
+	if len(b.Attachments) != 1 || !bytes.Equal(b.Attachments[0].Content, a.Attachments[0].Content) {
+		t.Errorf("the resend's attachments %v differ from the first's", b.Attachments)
+	}
+	if b.CustomArgs["occurrence"] != "2" {
+		t.Errorf("the resend's custom args %v: want its own occurrence", b.CustomArgs)
+	}
+	var resendOf int
+	if err := f.acts.DB.Get(&resendOf, `SELECT resend_of FROM outbox WHERE occurrence = 2`); err != nil || resendOf != 1 {
+		t.Errorf("resend_of = %d (%v), want 1", resendOf, err)
 	}
 }

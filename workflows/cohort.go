@@ -44,6 +44,7 @@ func CohortWorkflow(ctx workflow.Context, in rollout.CohortInput) (rollout.Cohor
 		in: rollout.Input{Municipality: in.Municipality, Wave: in.Wave},
 		id: workflow.GetInfo(ctx).WorkflowExecution.ID, phase: plan.PhaseCohort,
 		sent: map[string]int{}, reminded: map[string]bool{}, producer: &in.Producer, start: in.Start, startedAt: in.Start,
+		runID: workflow.GetInfo(ctx).FirstRunID, reported: map[string]bool{}, calendar: map[string]int{},
 	}
 	c := &cohortState{in: in, done: in.Done, reports: map[int]plan.ProgressReport{}}
 	r.cohort = c

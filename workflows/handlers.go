@@ -71,6 +71,7 @@ func (r *state) register(ctx workflow.Context, target plan.Target) error {
 		}
 		errs = append(errs, u(ctx, r))
 	}
+	errs = append(errs, undelivered(ctx, r))
 	return errors.Join(errs...)
 }
 

@@ -164,7 +164,7 @@ func (r *state) courseReminder(ctx workflow.Context, s *step, i int) error {
 	for _, to := range r.recipients(s.Attendees) {
 		d := r.dataFor(to)
 		d.StepLabel = dayLabel(s, i)
-		d.Sessions = sessions([]plan.Day{day})
+		d.Sessions, d.Calendar = r.calendarDays(s, i), mail.CalendarRequest
 		d.Due = day.Date
 		r.email(ctx, template, mailStep(s.lines[i].Name, to), to, d)
 	}

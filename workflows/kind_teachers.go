@@ -3,6 +3,7 @@ package workflows
 import (
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/stichtingbmp/amwaht/internal/mail"
 	"github.com/stichtingbmp/amwaht/internal/plan"
 	"github.com/stichtingbmp/amwaht/internal/rollout"
 )
@@ -36,8 +37,9 @@ func teacher(ctx workflow.Context, r *state) error {
 		d := r.dataFor(to)
 		r.email(ctx, "teacher-registered", "teacher/"+p.ID, to, d)
 		for _, c := range r.teacherCourses() {
-			d.Sessions = append(d.Sessions, sessions(c.Days)...)
+			d.Sessions = append(d.Sessions, r.calendarDays(c, allDays(c)...)...)
 		}
+		d.Calendar = mail.CalendarRequest
 		r.email(ctx, "teacher-course-invitation", "teacher/"+p.ID, to, d)
 	})
 }

@@ -21,6 +21,7 @@ import (
 type state struct {
 	in     rollout.Input
 	id     string
+	runID  string       // the first run's: names the course days in calendars
 	cohort *cohortState // set in a cohort workflow
 
 	phase   plan.Phase
@@ -37,9 +38,17 @@ type state struct {
 	start        time.Time // the planned start; a postponement moves it
 	startedAt    time.Time
 	failedMail   []activities.EmailRequest
-	changes      int // counts recorded actions, so a wait can notice a new one
-	cohortID     string
-	cohortRun    workflow.ChildWorkflowFuture
+	// bounced are e-mails SendGrid accepted but could not deliver, until the
+	// party's address is corrected; reported holds every one ever reported,
+	// so a repeated report is refused.
+	bounced  []rollout.Undelivered
+	reported map[string]bool
+	// calendar counts the e-mails that carried each course day (by UID):
+	// the next one's SEQUENCE.
+	calendar  map[string]int
+	changes   int // counts recorded actions, so a wait can notice a new one
+	cohortID  string
+	cohortRun workflow.ChildWorkflowFuture
 
 	reminded map[string]bool // per line: its reminder went out
 	// sent counts e-mails per template and step, giving each its occurrence:
@@ -77,9 +86,12 @@ func newState(ctx workflow.Context, in rollout.Input) *state {
 	r := &state{
 		in:       in,
 		id:       workflow.GetInfo(ctx).WorkflowExecution.ID,
+		runID:    workflow.GetInfo(ctx).FirstRunID,
 		phase:    plan.PhaseApplication,
 		sent:     map[string]int{},
 		reminded: map[string]bool{},
+		reported: map[string]bool{},
+		calendar: map[string]int{},
 		start:    in.Wave.IntendedStart(),
 	}
 	for _, ps := range in.Wave.Steps {

@@ -80,6 +80,9 @@ func (r *state) mailLine(ctx workflow.Context) *rollout.Step {
 }
 
 // retryFailedMail sends undeliverable e-mails again to a corrected address.
+// E-mails that bounced go again too (resendBounced); a line keeps its
+// problem while another recipient's e-mail on it still waits for a
+// correction.
 func (r *state) retryFailedMail(ctx workflow.Context, actor plan.Actor, c plan.ContactCorrection) {
 	var keep []activities.EmailRequest
 	for _, req := range r.failedMail {
@@ -91,9 +94,10 @@ func (r *state) retryFailedMail(ctx workflow.Context, actor plan.Actor, c plan.C
 		r.send(ctx, req)
 	}
 	r.failedMail = keep
+	stay := r.resendBounced(ctx, c)
 	who := " " + c.Party.Label().In(plan.NL) + " "
 	for _, l := range r.lines {
-		if strings.HasPrefix(l.Problem.NL, "e-mail ") && strings.Contains(l.Problem.NL, who) {
+		if strings.HasPrefix(l.Problem.NL, "e-mail ") && strings.Contains(l.Problem.NL, who) && !stay[l.Name] {
 			l.Problem = plan.Text{}
 			if l.State != plan.StateOverdue {
 				l.StalledSince = time.Time{}
@@ -175,7 +179,7 @@ var staff = activities.Recipient{Role: activities.RoleStaff}
 func sessions(days []plan.Day) []mail.Session {
 	out := make([]mail.Session, len(days))
 	for i, d := range days {
-		out[i] = mail.Session{Date: d.Date, Place: d.Place, HalfDays: d.HalfDays, Overnight: d.Overnight}
+		out[i] = mail.Session{Date: d.Date, End: d.End, Place: d.Place, HalfDays: d.HalfDays, Overnight: d.Overnight}
 	}
 	return out
 }

@@ -9,6 +9,7 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/stichtingbmp/amwaht/internal/mail"
 	"github.com/stichtingbmp/amwaht/internal/plan"
 	"github.com/stichtingbmp/amwaht/internal/rollout"
 	"github.com/stichtingbmp/amwaht/internal/wave"
@@ -123,7 +124,7 @@ func (r *state) application(ctx workflow.Context) (bool, error) {
 	d := r.dataFor(r.producerRecipient())
 	r.email(ctx, "application-received", l.Name, r.producerRecipient(), d)
 	if pc := r.stepByID(wave.StepProducerCourse); pc != nil {
-		d.Sessions = sessions(pc.Days)
+		d.Sessions, d.Calendar = r.calendarDays(pc, allDays(pc)...), mail.CalendarRequest
 	}
 	r.email(ctx, "producer-course-invitation", wave.StepProducerCourse, r.producerRecipient(), d)
 	return true, nil
@@ -167,6 +168,11 @@ func (r *state) cancel(ctx workflow.Context) (rollout.Result, error) {
 	to = append(append(to, r.recipients(plan.PartyTeacher)...), staff)
 	for _, rc := range to {
 		d.RecipientName = rc.Name
+		// The course days the recipient was invited to leave their calendar.
+		d.Sessions, d.Calendar = r.cancelledDays(ctx, rc), ""
+		if len(d.Sessions) > 0 {
+			d.Calendar = mail.CalendarCancel
+		}
 		r.email(ctx, "rollout-cancelled", mailStep("cancel", rc), rc, d)
 	}
 	return r.finish(ctx, plan.OutcomeCancelled)

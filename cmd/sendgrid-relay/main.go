@@ -10,14 +10,25 @@
 // SMTP server. Categories become Mailpit tags (X-Tags); custom_args travel in
 // an X-Custom-Args header.
 //
+// Attachments (the calendar invitations) travel as MIME parts after the
+// bodies. With EVENT_WEBHOOK_URL set, every relayed mail is followed by a
+// signed "delivered" event to that URL, as SendGrid's Event Webhook posts
+// it, so the console shows delivery states in development too.
+//
 // It is for development only: it delivers nothing outside the inbox it
-// relays to, accepts any non-empty API key, and ignores attachments, templates
-// and scheduling.
+// relays to, accepts any non-empty API key, and ignores templates and
+// scheduling.
 //
 // Environment:
 //
-//	LISTEN_ADDR  address to serve the API on (default :3030)
-//	SMTP_ADDR    SMTP server to relay to (default mailpit:1025)
+//	LISTEN_ADDR                address to serve the API on (default :3030)
+//	SMTP_ADDR                  SMTP server to relay to (default mailpit:1025)
+//	EVENT_WEBHOOK_URL          where to post signed delivered events (default: none)
+//	EVENT_WEBHOOK_KEY_DIR      folder holding the signing key pair, made at first
+//	                           start (private.key, public.key for the console)
+//	EVENT_WEBHOOK_PRIVATE_KEY  the signing key itself (base64 PKCS #8), instead
+//
+// `sendgrid-relay -keygen` prints a new key pair as environment variables.
 //
 // `sendgrid-relay -healthcheck` asks a running relay on LISTEN_ADDR whether it
 // is up (for container health checks: the image has no shell or curl).
@@ -48,6 +59,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/stichtingbmp/amwaht/internal/delivery/signing"
 )
 
 const (
@@ -68,6 +81,14 @@ func main() {
 				os.Exit(1)
 			}
 			return
+		case "-keygen", "--keygen":
+			priv, pub, err := signing.NewKeyPair()
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "sendgrid-relay:", err)
+				os.Exit(1)
+			}
+			fmt.Printf("EVENT_WEBHOOK_PRIVATE_KEY=%s\nSENDGRID_WEBHOOK_PUBLIC_KEY=%s\n", priv, pub)
+			return
 		case "-h", "--help", "help":
 			fmt.Print(help)
 			return
@@ -78,6 +99,15 @@ func main() {
 	}
 
 	r := &Relay{SMTPAddr: envOr("SMTP_ADDR", defaultSMTPAddr), Log: log}
+	if url := envOr("EVENT_WEBHOOK_URL", ""); url != "" {
+		key, err := loadOrCreateKey(os.Getenv("EVENT_WEBHOOK_PRIVATE_KEY"), envOr("EVENT_WEBHOOK_KEY_DIR", ""))
+		if err != nil {
+			log.Error("sendgrid-relay: the Event Webhook's signing key", "error", err)
+			os.Exit(1)
+		}
+		r.Events = &Events{URL: url, Key: key, Log: log, Attempts: 6}
+		log.Info("posting signed delivered events", "url", url)
+	}
 	srv := &http.Server{Addr: listen, Handler: r, ReadHeaderTimeout: 10 * time.Second}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -99,10 +129,15 @@ every accepted mail over SMTP to a local inbox (Mailpit).
 
 Usage: sendgrid-relay                 serve POST /v3/mail/send
        sendgrid-relay -healthcheck    exit 0 if a relay answers on LISTEN_ADDR
+       sendgrid-relay -keygen         print a new Event Webhook key pair
 
 Environment:
-  LISTEN_ADDR   address to serve on (default :3030)
-  SMTP_ADDR     SMTP server to relay to (default mailpit:1025)
+  LISTEN_ADDR                address to serve on (default :3030)
+  SMTP_ADDR                  SMTP server to relay to (default mailpit:1025)
+  EVENT_WEBHOOK_URL          post signed "delivered" events here after each mail
+  EVENT_WEBHOOK_KEY_DIR      folder with the signing key pair, made at first start
+                             (public.key is what the console verifies with)
+  EVENT_WEBHOOK_PRIVATE_KEY  the signing key (base64 PKCS #8), instead of the folder
 `
 
 func envOr(key, def string) string {
@@ -140,6 +175,7 @@ type Relay struct {
 	Helo     string        // name given in EHLO; default "sendgrid-relay"
 	Log      *slog.Logger
 	Now      func() time.Time // for tests; default time.Now
+	Events   *Events          // posts delivered events; nil posts none
 }
 
 // The v3 request, in the parts the relay uses. Unknown fields are accepted
@@ -157,6 +193,13 @@ type personalization struct {
 	CustomArgs map[string]string `json:"custom_args"`
 }
 
+type attachment struct {
+	Content     string `json:"content"` // base64
+	Type        string `json:"type"`
+	Filename    string `json:"filename"`
+	Disposition string `json:"disposition"`
+}
+
 type content struct {
 	Type  string `json:"type"`
 	Value string `json:"value"`
@@ -170,7 +213,7 @@ type sendRequest struct {
 	Content          []content         `json:"content"`
 	Categories       []string          `json:"categories"`
 	CustomArgs       map[string]string `json:"custom_args"`
-	Attachments      []json.RawMessage `json:"attachments"`
+	Attachments      []attachment      `json:"attachments"`
 	MailSettings     *struct {
 		SandboxMode *struct {
 			Enable bool `json:"enable"`
@@ -259,9 +302,6 @@ func (r *Relay) send(w http.ResponseWriter, req *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	if len(sr.Attachments) > 0 {
-		log.Warn("attachments are not relayed", "count", len(sr.Attachments))
-	}
 
 	ctx, cancel := context.WithTimeout(req.Context(), r.timeout())
 	defer cancel()
@@ -279,6 +319,7 @@ func (r *Relay) send(w http.ResponseWriter, req *http.Request) {
 			return
 		}
 		log.Info("relayed", "personalization", i, "recipients", len(rcpts), "smtp", r.SMTPAddr)
+		r.Events.delivered(sr, p, id, r.now())
 	}
 	w.Header().Set("X-Message-Id", id)
 	w.WriteHeader(http.StatusAccepted)
@@ -349,6 +390,17 @@ func validate(sr sendRequest) []apiError {
 	if !contentOrderOK(sr.Content) {
 		errs = append(errs, fieldError("content",
 			"The text/plain content type must be first, followed by the text/html content type, followed by any other content."))
+	}
+	for i, a := range sr.Attachments {
+		if _, err := base64.StdEncoding.DecodeString(a.Content); err != nil || a.Content == "" {
+			errs = append(errs, fieldError(fmt.Sprintf("attachments.%d.content", i), "The attachment content must be base64 encoded."))
+		}
+		if a.Filename == "" || strings.ContainsAny(a.Filename, "\r\n") {
+			errs = append(errs, fieldError(fmt.Sprintf("attachments.%d.filename", i), "The attachment filename parameter is required."))
+		}
+		if _, _, err := mime.ParseMediaType(a.Type); a.Type != "" && (err != nil || strings.ContainsAny(a.Type, "\r\n")) {
+			errs = append(errs, fieldError(fmt.Sprintf("attachments.%d.type", i), "The attachment type is not a valid MIME type."))
+		}
 	}
 	// Duplicated subject errors (one per personalization) say nothing new.
 	return dedupe(errs)
@@ -467,28 +519,98 @@ func (r *Relay) compose(sr sendRequest, p personalization, id string) ([]byte, [
 		h("X-Custom-Args", encodeHeader(string(j)))
 	}
 
-	if len(sr.Content) == 1 {
-		if err := writeSinglePart(&b, sr.Content[0]); err != nil {
+	if len(sr.Attachments) == 0 {
+		if err := writeBodies(&b, sr.Content, h); err != nil {
 			return nil, nil, err
 		}
 		return b.Bytes(), rcpts, nil
 	}
-	mw := multipart.NewWriter(&b)
-	h("Content-Type", mime.FormatMediaType("multipart/alternative", map[string]string{"boundary": mw.Boundary()}))
+	// With attachments: multipart/mixed, the bodies first, then each file.
+	mixed := multipart.NewWriter(&b)
+	h("Content-Type", mime.FormatMediaType("multipart/mixed", map[string]string{"boundary": mixed.Boundary()}))
 	b.WriteString("\r\n")
-	for _, c := range sr.Content {
-		pw, err := mw.CreatePart(partHeader(c))
-		if err != nil {
-			return nil, nil, err
+	var bodies bytes.Buffer
+	var bodyHeader textproto.MIMEHeader
+	if err := writeBodies(&bodies, sr.Content, func(name, value string) {
+		if bodyHeader == nil {
+			bodyHeader = textproto.MIMEHeader{}
 		}
-		if err := writeBody(pw, c.Value); err != nil {
+		bodyHeader.Set(name, value)
+	}); err != nil {
+		return nil, nil, err
+	}
+	pw, err := mixed.CreatePart(bodyHeader)
+	if err != nil {
+		return nil, nil, err
+	}
+	// writeBodies wrote a blank line and the body after the header it set.
+	pw.Write(bytes.TrimPrefix(bodies.Bytes(), []byte("\r\n")))
+	for _, a := range sr.Attachments {
+		if err := writeAttachment(mixed, a); err != nil {
 			return nil, nil, err
 		}
 	}
-	if err := mw.Close(); err != nil {
+	if err := mixed.Close(); err != nil {
 		return nil, nil, err
 	}
 	return b.Bytes(), rcpts, nil
+}
+
+// writeBodies writes the content: one part, or multipart/alternative with
+// text/plain first. h sets the enclosing header's Content-Type (and
+// encoding); the body follows a blank line.
+func writeBodies(b *bytes.Buffer, cs []content, h func(name, value string)) error {
+	if len(cs) == 1 {
+		hdr := partHeader(cs[0])
+		h("Content-Type", hdr.Get("Content-Type"))
+		h("Content-Transfer-Encoding", hdr.Get("Content-Transfer-Encoding"))
+		b.WriteString("\r\n")
+		return writeBody(b, cs[0].Value)
+	}
+	mw := multipart.NewWriter(b)
+	h("Content-Type", mime.FormatMediaType("multipart/alternative", map[string]string{"boundary": mw.Boundary()}))
+	b.WriteString("\r\n")
+	for _, c := range cs {
+		pw, err := mw.CreatePart(partHeader(c))
+		if err != nil {
+			return err
+		}
+		if err := writeBody(pw, c.Value); err != nil {
+			return err
+		}
+	}
+	return mw.Close()
+}
+
+// writeAttachment adds one file, base64 in lines of 76 characters.
+func writeAttachment(mw *multipart.Writer, a attachment) error {
+	raw, err := base64.StdEncoding.DecodeString(a.Content)
+	if err != nil {
+		return fmt.Errorf("attachment %q: content is not base64: %w", a.Filename, err)
+	}
+	typ := a.Type
+	if typ == "" {
+		typ = "application/octet-stream"
+	}
+	disp := a.Disposition
+	if disp == "" {
+		disp = "attachment"
+	}
+	hdr := textproto.MIMEHeader{}
+	hdr.Set("Content-Type", typ)
+	hdr.Set("Content-Disposition", mime.FormatMediaType(disp, map[string]string{"filename": a.Filename}))
+	hdr.Set("Content-Transfer-Encoding", "base64")
+	pw, err := mw.CreatePart(hdr)
+	if err != nil {
+		return err
+	}
+	enc := base64.StdEncoding.EncodeToString(raw)
+	for len(enc) > 76 {
+		io.WriteString(pw, enc[:76]+"\r\n")
+		enc = enc[76:]
+	}
+	_, err = io.WriteString(pw, enc+"\r\n")
+	return err
 }
 
 // partHeader gives a body part its UTF-8 content type and quoted-printable
@@ -505,14 +627,6 @@ func partHeader(c content) textproto.MIMEHeader {
 	hdr.Set("Content-Type", mime.FormatMediaType(mt, params))
 	hdr.Set("Content-Transfer-Encoding", "quoted-printable")
 	return hdr
-}
-
-// writeSinglePart ends the message header with the one content's type and
-// encoding, then writes its body.
-func writeSinglePart(b *bytes.Buffer, c content) error {
-	hdr := partHeader(c)
-	fmt.Fprintf(b, "Content-Type: %s\r\nContent-Transfer-Encoding: %s\r\n\r\n", hdr.Get("Content-Type"), hdr.Get("Content-Transfer-Encoding"))
-	return writeBody(b, c.Value)
 }
 
 func writeBody(w io.Writer, s string) error {

@@ -5,6 +5,7 @@ package app
 import (
 	"fmt"
 	"net"
+	netmail "net/mail"
 	"net/url"
 	"os"
 	"strconv"
@@ -61,6 +62,9 @@ type Config struct {
 	SendGridSandbox   bool
 	FromEmail         string
 	StaffEmail        string
+	// ReplyTo is the back office: e-mails' reply-to address and the contact
+	// they name (AMWAHT_REPLY_TO).
+	ReplyTo mail.Contact
 	// MetricsAddr is where the worker serves /metrics and /healthz; empty
 	// serves nothing.
 	MetricsAddr string
@@ -130,10 +134,29 @@ func ConfigFromEnv() (Config, error) {
 	if err := mail.ValidateAddress(c.StaffEmail); err != nil {
 		return c, fmt.Errorf("AMWAHT_STAFF_EMAIL: %w", err)
 	}
+	replyTo, err := parseReplyTo(envOr("AMWAHT_REPLY_TO", mail.BackOffice.Email))
+	if err != nil {
+		return c, err
+	}
+	c.ReplyTo = replyTo
 	if u, err := url.Parse(c.SendGridAPIHost); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return c, fmt.Errorf("SENDGRID_API_HOST=%q: expected a URL such as %s", c.SendGridAPIHost, mail.DefaultHost)
 	}
 	return c, nil
+}
+
+// parseReplyTo reads AMWAHT_REPLY_TO: an address, or a name and an address
+// ("Backoffice AMWAHT <amwaht@example.org>"); the name defaults to BMP's
+// back office.
+func parseReplyTo(v string) (mail.Contact, error) {
+	a, err := netmail.ParseAddress(v)
+	if err != nil {
+		return mail.Contact{}, fmt.Errorf("AMWAHT_REPLY_TO=%q: expected an e-mail address, or Name <address>: %w", v, err)
+	}
+	if err := mail.ValidateAddress(a.Address); err != nil {
+		return mail.Contact{}, fmt.Errorf("AMWAHT_REPLY_TO: %w", err)
+	}
+	return mail.BackOfficeAt(mail.Contact{Name: a.Name, Email: a.Address}), nil
 }
 
 // parseMetricsAddr accepts host:port or :port, and "" or "off" to disable.
@@ -228,6 +251,8 @@ Environment:
   SENDGRID_SANDBOX     true: SendGrid validates but delivers nothing
   AMWAHT_FROM_EMAIL    sender address (default amwaht@stichtingbmp.nl)
   AMWAHT_STAFF_EMAIL   BMP staff, who get escalations (default info@stichtingbmp.nl)
+  AMWAHT_REPLY_TO      the back office: reply-to of every e-mail and the contact it
+                       names (default info@stichtingbmp.nl; "Name <address>" sets the name)
   AMWAHT_METRICS_ADDR  where /metrics (Prometheus) and /healthz are served
                        (default 127.0.0.1:9464; empty or "off" serves nothing)
   AMWAHT_METRICS_INTERVAL  how often rollouts per phase are counted (default 30s)

@@ -166,7 +166,7 @@ func NewActivities(db *sqlx.DB, cfg Config, log *slog.Logger) *activities.Activi
 	a := &activities.Activities{
 		DB:         db,
 		From:       mail.Contact{Name: "Stichting BMP (AMWAHT)", Email: cfg.FromEmail},
-		ReplyTo:    mail.BackOffice,
+		ReplyTo:    cfg.ReplyTo,
 		StaffEmail: cfg.StaffEmail,
 		Log:        log,
 	}

@@ -9,7 +9,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stichtingbmp/amwaht/internal/app"
+	"github.com/stichtingbmp/amwaht/internal/delivery"
 	"github.com/stichtingbmp/amwaht/internal/mail"
+	"github.com/stichtingbmp/amwaht/internal/plan"
 	"github.com/stichtingbmp/amwaht/internal/rollout"
 )
 
@@ -72,9 +74,13 @@ a role that may only read; else DATABASE_URL): when,
 template, step, recipient, status (sent, logged = not sent because no
 SENDGRID_API_KEY, pending = being retried, sending = an attempt under way or
 one that lost SendGrid's answer (the next asks SendGrid before sending again),
-failed = refused, see the error) and SendGrid's message ID. --json prints an array of objects with fields
-created, template, step, occurrence, role, recipient, subject, status,
-messageId, attempts, error.`,
+failed = refused, see the error), SendGrid's message ID and the delivery
+state SendGrid's Event Webhook reported (afgeleverd, geopend, niet
+afgeleverd (bounce/dropped/spamreport: reason); empty until an event
+arrives). --json prints an array of objects with fields created, template,
+step, occurrence, role, recipient, subject, status, messageId, attempts,
+error, resendOf and delivery ({delivery, reason, at, deliveredAt,
+openedAt, clickedAt}, left out without events).`,
 		Example: "  starter emails list GM0344 --wave demo",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -92,34 +98,58 @@ messageId, attempts, error.`,
 			}
 			defer db.Close()
 			type row struct {
-				Created    time.Time `db:"created_at" json:"created"`
-				Template   string    `db:"template" json:"template"`
-				Step       string    `db:"step" json:"step"`
-				Occurrence int       `db:"occurrence" json:"occurrence"`
-				Role       string    `db:"role" json:"role"`
-				Recipient  string    `db:"recipient" json:"recipient"`
-				Subject    string    `db:"subject" json:"subject"`
-				Status     string    `db:"status" json:"status"`
-				MessageID  string    `db:"message_id" json:"messageId"`
-				Attempts   int       `db:"attempts" json:"attempts"`
-				Error      string    `db:"last_error" json:"error"`
+				ID         int64           `db:"id" json:"-"`
+				Created    time.Time       `db:"created_at" json:"created"`
+				Template   string          `db:"template" json:"template"`
+				Step       string          `db:"step" json:"step"`
+				Occurrence int             `db:"occurrence" json:"occurrence"`
+				Role       string          `db:"role" json:"role"`
+				Recipient  string          `db:"recipient" json:"recipient"`
+				Subject    string          `db:"subject" json:"subject"`
+				Status     string          `db:"status" json:"status"`
+				MessageID  string          `db:"message_id" json:"messageId"`
+				Attempts   int             `db:"attempts" json:"attempts"`
+				Error      string          `db:"last_error" json:"error"`
+				ResendOf   int             `db:"resend_of" json:"resendOf,omitempty"`
+				Delivery   *delivery.State `db:"-" json:"delivery,omitempty"`
 			}
 			var rows []row
 			err = db.SelectContext(e.ctx, &rows, `
-				SELECT created_at, template, step, occurrence, role, recipient, subject, status,
-				       coalesce(message_id, '') AS message_id, attempts, coalesce(last_error, '') AS last_error
+				SELECT id, created_at, template, step, occurrence, role, recipient, subject, status,
+				       coalesce(message_id, '') AS message_id, attempts, coalesce(last_error, '') AS last_error,
+				       coalesce(resend_of, 0) AS resend_of
 				FROM outbox WHERE workflow_id IN ($1, $2) ORDER BY created_at, id`, id, rollout.CohortWorkflowID(id))
 			if err != nil {
 				return fmt.Errorf("read outbox: %w", err)
 			}
+			ids := make([]int64, len(rows))
+			for i, r := range rows {
+				ids[i] = r.ID
+			}
+			states, err := delivery.States(e.ctx, db, ids)
+			if err != nil {
+				return err
+			}
+			for i := range rows {
+				if s, ok := states[rows[i].ID]; ok {
+					rows[i].Delivery = &s
+				}
+			}
 			none := e.t("Nog geen e-mails voor %s.", "No e-mails for %s yet.", id)
-			header := e.t("WANNEER\tE-MAIL\tSTAP\tAAN\tSTAAT\tBERICHT-ID", "WHEN\tTEMPLATE\tSTEP\tTO\tSTATUS\tMESSAGE ID")
+			header := e.t("WANNEER\tE-MAIL\tSTAP\tAAN\tSTAAT\tAFLEVERING\tBERICHT-ID", "WHEN\tTEMPLATE\tSTEP\tTO\tSTATUS\tDELIVERY\tMESSAGE ID")
 			return writeRows(e.out, asJSON, rows, none, header, e.t("%d e-mails.", "%d e-mails.", len(rows)), func(r row) string {
 				status := r.Status
 				if r.Error != "" && r.Status != "sent" {
 					status += " (" + r.Error + ")"
 				}
-				return fmt.Sprintf("%s\t%s\t%s\t%s <%s>\t%s\t%s", when(r.Created), r.Template, r.Step, r.Role, r.Recipient, status, r.MessageID)
+				if r.ResendOf > 0 {
+					status += " (" + plan.F("opnieuw, voor #%d", "again, for #%d", r.ResendOf).In(e.lang) + ")"
+				}
+				dlv := "—"
+				if r.Delivery != nil {
+					dlv = r.Delivery.Label().In(e.lang)
+				}
+				return fmt.Sprintf("%s\t%s\t%s\t%s <%s>\t%s\t%s\t%s", when(r.Created), r.Template, r.Step, r.Role, r.Recipient, status, dlv, r.MessageID)
 			})
 		},
 	}

@@ -3,6 +3,8 @@ package console
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -10,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stichtingbmp/amwaht/internal/delivery/signing"
 	"github.com/stichtingbmp/amwaht/internal/mail"
 	"github.com/stichtingbmp/amwaht/internal/municipality"
 	"github.com/stichtingbmp/amwaht/internal/plan"
@@ -382,5 +385,61 @@ func TestCodecServerIsForStaff(t *testing.T) {
 	status, body := decode(s.signIn(t, "fatma@stichtingbmp.example", "Fatma"))
 	if status != http.StatusOK || !strings.Contains(body, base64.StdEncoding.EncodeToString([]byte(`"Fatma Yilmaz, Kanaalstraat 1"`))) {
 		t.Errorf("signed in: %d %s", status, body)
+	}
+}
+
+// TestBounceReachesTheRolloutPage: SendGrid's signed report of a bounce,
+// posted to the console's webhook, shows on the rollout's page: next to
+// the e-mail, and as the step's problem.
+func TestBounceReachesTheRolloutPage(t *testing.T) {
+	s := startSystem(t)
+	b := s.signIn(t, "fatma@stichtingbmp.example", "Fatma")
+	id := startRollout(t, s, "GM0344", time.Hour)
+	apply(t, s, id)
+	var mail struct {
+		RunID      string `db:"run_id"`
+		Occurrence int    `db:"occurrence"`
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		err := s.srv.db.GetContext(t.Context(), &mail, `SELECT run_id, occurrence FROM outbox
+			WHERE workflow_id = $1 AND template = 'producer-course-invitation' AND status IN ('logged', 'sent')`, id)
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the invitation was never stored: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	ev := []map[string]any{{
+		"sg_event_id": "ev-1", "event": "bounce", "type": "bounce", "status": "5.1.1", "timestamp": time.Now().Unix(),
+		"email": "gm0344@producent.example.nl", "workflow_id": id, "run_id": mail.RunID, "template": "producer-course-invitation",
+		"step": "producer-course", "occurrence": fmt.Sprint(mail.Occurrence),
+	}}
+	body, _ := json.Marshal(ev)
+	key, err := signing.ParsePrivateKey(s.webhook)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig, ts, err := signing.Sign(key, body, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodPost, s.url+"/webhooks/sendgrid", strings.NewReader(string(body)))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(signing.SignatureHeader, sig)
+	req.Header.Set(signing.TimestampHeader, ts)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("the webhook answered %d, want 204", resp.StatusCode)
+	}
+	p := waitForPage(t, b, "/uitrol/demo/GM0344", "e-mail niet afgeleverd")
+	if mails := section(p.body, "h-mails"); !strings.Contains(mails, "niet afgeleverd") {
+		t.Errorf("the e-mail list does not show the bounce:\n%s", mails)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/stichtingbmp/amwaht/internal/delivery"
 	"github.com/stichtingbmp/amwaht/internal/municipality"
 	"github.com/stichtingbmp/amwaht/internal/rollout"
 	"github.com/stichtingbmp/amwaht/internal/staff"
@@ -25,6 +26,7 @@ type email struct {
 	CreatedAt time.Time  `db:"created_at"`
 	SentAt    *time.Time `db:"sent_at"`
 	Text      string     `db:"body_text"`
+	Delivery  *delivery.State
 }
 
 // StatusNL says an e-mail's state in Dutch.
@@ -49,6 +51,19 @@ func (s *Server) emails(ctx context.Context, id string) ([]email, error) {
 		FROM outbox WHERE workflow_id = $1 OR workflow_id = $2 ORDER BY created_at DESC, id DESC LIMIT 500`, id, rollout.CohortWorkflowID(id))
 	if err != nil {
 		return nil, fmt.Errorf("e-mails of %s: %w", id, err)
+	}
+	ids := make([]int64, len(out))
+	for i, e := range out {
+		ids[i] = e.ID
+	}
+	states, err := delivery.States(ctx, s.db, ids)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		if st, ok := states[out[i].ID]; ok {
+			out[i].Delivery = &st
+		}
 	}
 	return out, nil
 }
@@ -78,7 +93,14 @@ func (s *Server) oneEmail(r *http.Request) (emailView, error) {
 	if errors.Is(err, sql.ErrNoRows) {
 		return v, rollout.ErrNotFound
 	}
+	if err != nil {
+		return v, err
+	}
 	v.Content = fmt.Sprintf("%s/email/%d/inhoud", v.Back, v.ID)
+	states, err := delivery.States(r.Context(), s.db, []int64{v.ID})
+	if st, ok := states[v.ID]; ok {
+		v.Delivery = &st
+	}
 	return v, err
 }
 

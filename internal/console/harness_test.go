@@ -17,6 +17,7 @@ import (
 
 	"github.com/stichtingbmp/amwaht/internal/app"
 	"github.com/stichtingbmp/amwaht/internal/codec"
+	"github.com/stichtingbmp/amwaht/internal/delivery/signing"
 	"github.com/stichtingbmp/amwaht/internal/plan"
 	"github.com/stichtingbmp/amwaht/internal/rollout"
 	"github.com/stichtingbmp/amwaht/internal/staff"
@@ -72,6 +73,7 @@ type system struct {
 	rollout *rollout.Client
 	staff   staff.Store
 	logs    *syncBuffer
+	webhook string // the private key SendGrid signs its events with
 }
 
 type syncBuffer struct {
@@ -133,7 +135,12 @@ func startSystem(t *testing.T) *system {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mux, err := s.srv.routes()
+	private, public, err := signing.NewKeyPair()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.webhook = private
+	mux, err := s.srv.routes(public)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,9 @@ import (
 
 	"github.com/stichtingbmp/amwaht/internal/app"
 	"github.com/stichtingbmp/amwaht/internal/codec"
+	"github.com/stichtingbmp/amwaht/internal/delivery"
+	"github.com/stichtingbmp/amwaht/internal/plan"
+	"github.com/stichtingbmp/amwaht/internal/rollout"
 	"github.com/stichtingbmp/amwaht/internal/mail"
 	"github.com/stichtingbmp/amwaht/schema"
 )
@@ -59,7 +62,11 @@ func Run(ctx context.Context, cfg Config, acfg app.Config, log *slog.Logger, opt
 		return err
 	}
 	defer s.Close()
-	mux, err := s.routes()
+	webhookKey, err := delivery.PublicKeyFromEnv()
+	if err != nil {
+		return err
+	}
+	mux, err := s.routes(webhookKey)
 	if err != nil {
 		return err
 	}
@@ -90,9 +97,20 @@ func Run(ctx context.Context, cfg Config, acfg app.Config, log *slog.Logger, opt
 }
 
 // routes are the pages and, beside them, the codec server the Temporal Web
-// UI decrypts histories with (for signed-in staff only).
-func (s *Server) routes() (*http.ServeMux, error) {
+// UI decrypts histories with (for signed-in staff only) and SendGrid's
+// signed Event Webhook (when its verification key is set).
+func (s *Server) routes(webhookKey string) (*http.ServeMux, error) {
 	mux := http.NewServeMux()
+	if webhookKey != "" {
+		sendgrid := &rollout.Client{T: s.temporal, Actor: plan.Actor{Via: plan.ViaWebhook, Name: "SendGrid"}, Converter: codec.NewDataConverter(s.keys)}
+		h, err := delivery.NewHandler(s.db, sendgrid, webhookKey, s.log)
+		if err != nil {
+			return nil, err
+		}
+		mux.Handle("POST /webhooks/sendgrid", h)
+	} else {
+		s.log.Warn("no SENDGRID_WEBHOOK_PUBLIC_KEY: bounces are not reported to the rollouts")
+	}
 	origin, err := codec.UIOrigin(s.cfg.UIURL)
 	if err != nil {
 		return nil, fmt.Errorf("AMWAHT_UI_URL: %w", err)

@@ -103,6 +103,10 @@ func Run(ctx context.Context, out, errOut io.Writer) error {
 	os.Setenv("TEMPORAL_ADDRESS", srv.Address)
 	os.Setenv("TEMPORAL_NAMESPACE", srv.Namespace)
 
+	// The demo's e-mails name and reply to an example address, never BMP's.
+	if os.Getenv("AMWAHT_REPLY_TO") == "" {
+		os.Setenv("AMWAHT_REPLY_TO", DemoReplyTo)
+	}
 	cfg, err := app.ConfigFromEnv()
 	if err != nil {
 		return err
@@ -189,3 +193,6 @@ func inUse(port int) bool {
 	c.Close()
 	return true
 }
+
+// DemoReplyTo is the back office the demo's e-mails name.
+const DemoReplyTo = "Backoffice AMWAHT (demo) <backoffice@example.org>"

@@ -302,9 +302,11 @@ func TestPrivacyExportAndErase(t *testing.T) {
 	}
 	var rowsBefore int
 	_ = db.Get(&rowsBefore, `SELECT count(*) FROM outbox`)
+	// She was BMP staff too, and still is at first.
+	mustRun(t, "staff", "add", to, "--name", person)
 
 	out := mustRun(t, "privacy", "export", "--email", strings.ToUpper(to))
-	for _, want := range []string{"producer-invitation", "rollout-cancelled", "Beste " + person, "names the address", id} {
+	for _, want := range []string{"producer-invitation", "rollout-cancelled", "Beste " + person, "names the address", id, "Console account: " + person, "may sign in"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("export lacks %q:\n%s", want, out)
 		}
@@ -314,15 +316,21 @@ func TestPrivacyExportAndErase(t *testing.T) {
 		t.Errorf("erase without --yes: exit %d %s", code2, errOut)
 	}
 	out = mustRun(t, "privacy", "erase", "--email", to, "--yes")
-	if !strings.Contains(out, "2 e-mail(s) to the address") || !strings.Contains(out, "1 e-mail(s) to others that named it") || !strings.Contains(out, id) {
+	if !strings.Contains(out, "2 e-mail(s) to the address") || !strings.Contains(out, "1 e-mail(s) to others that named it") || !strings.Contains(out, id) ||
+		!strings.Contains(out, "staff member's who may still sign in") {
 		t.Errorf("erase:\n%s", out)
+	}
+	mustRun(t, "staff", "remove", to)
+	if out := mustRun(t, "privacy", "erase", "--email", to, "--yes"); !strings.Contains(out, "Console account anonymised") {
+		t.Errorf("erase after removing her from the staff:\n%s", out)
 	}
 	if out := mustRun(t, "privacy", "export", "--email", to); !strings.Contains(out, "No e-mails to or about this address.") {
 		t.Errorf("export after the erasure:\n%s", out)
 	}
 	var rowsAfter, named int
 	_ = db.Get(&rowsAfter, `SELECT count(*) FROM outbox`)
-	_ = db.Get(&named, `SELECT count(*) FROM outbox WHERE body_text LIKE '%Dekker%' OR body_html LIKE '%Dekker%' OR subject LIKE '%Dekker%' OR recipient = $1`, to)
+	_ = db.Get(&named, `SELECT (SELECT count(*) FROM outbox WHERE body_text LIKE '%Dekker%' OR body_html LIKE '%Dekker%' OR subject LIKE '%Dekker%' OR recipient = $1)
+		+ (SELECT count(*) FROM staff WHERE name LIKE '%Dekker%' OR lower(email) = $1)`, to)
 	if rowsAfter != rowsBefore || named != 0 {
 		t.Errorf("outbox: %d rows before, %d after; %d still name the person", rowsBefore, rowsAfter, named)
 	}

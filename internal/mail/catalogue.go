@@ -39,6 +39,19 @@ var catalogue = []Entry{
 	{"staff-signin", "a staff member asks to sign in to the console", "that staff member"},
 }
 
+// asksToAct are the templates that ask their recipient to do something (come
+// to a course day, apply, report, arrange): one that does not arrive stalls
+// its step (internal/delivery). The others inform.
+var asksToAct = map[string]bool{
+	"producer-invitation": true, "producer-course-invitation": true, "producer-course-reminder": true,
+	"course-day-missed": true, "producer-tasks": true, "funding-request": true,
+	"teacher-course-invitation": true, "teacher-course-reminder": true, "start-blocked": true,
+	"progress-report-request": true, "step-reminder": true, "step-overdue": true,
+}
+
+// AsksToAct tells whether a template asks its recipient to act.
+func AsksToAct(template string) bool { return asksToAct[template] }
+
 // Catalogue lists every template, in lifecycle order.
 func Catalogue() []Entry {
 	return append([]Entry(nil), catalogue...)
@@ -85,13 +98,18 @@ func Example(name string) Data {
 	case "no-producer":
 		d.RecipientName = exampleStaff
 		d.Due = w.ApplicationDeadline
-	case "application-received", "producer-course-invitation":
+	case "application-received":
 		producer()
 		d.Sessions = sessions(w.ProducerCourse...)
+	case "producer-course-invitation":
+		producer()
+		d.Sessions = calendar(d.WorkflowID, "producer-course", 1, 2, 0, w.ProducerCourse...)
+		d.Calendar = CalendarRequest
 	case "producer-course-reminder":
 		producer()
 		d.StepLabel = "dag 1 van de cursus voor producenten"
-		d.Sessions = sessions(w.ProducerCourse[0])
+		d.Sessions = calendar(d.WorkflowID, "producer-course", 1, 2, 1, w.ProducerCourse[0])
+		d.Calendar = CalendarRequest
 	case "course-day-missed":
 		producer()
 		d.StepLabel = "dag 2 van de cursus voor producenten"
@@ -119,12 +137,14 @@ func Example(name string) Data {
 		producer()
 		d.RecipientName = exampleTeacher
 		if name == "teacher-course-invitation" {
-			d.Sessions = sessions(w.TeacherCourse...)
+			d.Sessions = calendar(d.WorkflowID, "teacher-course", 1, 3, 0, w.TeacherCourse...)
+			d.Calendar = CalendarRequest
 		}
 	case "teacher-course-reminder":
 		producer()
 		d.RecipientName = exampleTeacher
-		d.Sessions = sessions(w.TeacherCourse[1])
+		d.Sessions = calendar(d.WorkflowID, "teacher-course", 2, 3, 1, w.TeacherCourse[1])
+		d.Calendar = CalendarRequest
 	case "start-blocked":
 		producer()
 		d.Due = w.IntendedStart
@@ -175,6 +195,8 @@ func Example(name string) Data {
 	case "rollout-cancelled":
 		producer()
 		d.Reason = "De gemeente en de producent hebben besloten de opleiding dit jaar niet te starten."
+		d.Sessions = calendar(d.WorkflowID, "producer-course", 1, 2, 2, w.ProducerCourse...)
+		d.Calendar = CalendarCancel
 	}
 	return d
 }
@@ -182,7 +204,19 @@ func Example(name string) Data {
 func sessions(days ...plan.Day) []Session {
 	out := make([]Session, len(days))
 	for i, day := range days {
-		out[i] = Session{Date: day.Date, Place: day.Place, HalfDays: day.HalfDays, Overnight: day.Overnight}
+		out[i] = Session{Date: day.Date, End: day.End, Place: day.Place, HalfDays: day.HalfDays, Overnight: day.Overnight}
+	}
+	return out
+}
+
+// calendar is sessions as calendar entries: days of a course from day
+// first on, at a sequence.
+func calendar(workflowID, course string, first, total, sequence int, days ...plan.Day) []Session {
+	out := sessions(days...)
+	for i := range out {
+		out[i].UID = CalendarUID(workflowID, "", course, first+i)
+		out[i].Sequence = sequence
+		out[i].Title = CourseDayTitle(map[string]string{"producer-course": "cursus voor producenten", "teacher-course": "docentencursus"}[course], first+i, total)
 	}
 	return out
 }

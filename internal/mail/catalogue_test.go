@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 	"text/template/parse"
+	"time"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
@@ -102,6 +103,13 @@ func TestEscalationWithoutReason(t *testing.T) {
 	}
 }
 
+// The tests' back office and recipient: example.org, never BMP's real address.
+var (
+	exampleBackOffice = BackOfficeAt(Contact{Email: "backoffice@example.org"})
+	exampleAttendee   = Contact{Name: exampleProducer, Email: "f.yilmaz@example.org"}
+	exampleStamp      = time.Date(2012, time.March, 1, 10, 0, 0, 0, time.UTC)
+)
+
 func TestGolden(t *testing.T) {
 	dir := filepath.Join("testdata", "golden")
 	if *update {
@@ -110,7 +118,7 @@ func TestGolden(t *testing.T) {
 		}
 	}
 	for _, name := range Names() {
-		m, err := Render(name, Example(name))
+		m, err := RenderFor(name, Example(name), exampleBackOffice)
 		if err != nil {
 			t.Errorf("%s: %v", name, err)
 			continue
@@ -118,6 +126,13 @@ func TestGolden(t *testing.T) {
 		files := map[string]string{
 			name + ".txt":  m.Subject + "\n\n" + m.Text,
 			name + ".html": m.HTML,
+		}
+		// The calendar attachment, as a calendar program reads it.
+		inv, err := Invitation(Example(name), exampleBackOffice, exampleAttendee, exampleStamp)
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+		} else if inv != nil {
+			files[name+".ics"] = string(inv.Content)
 		}
 		for file, got := range files {
 			p := filepath.Join(dir, file)

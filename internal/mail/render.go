@@ -18,11 +18,27 @@ import (
 //go:embed templates/*.tmpl
 var templateFS embed.FS
 
-// BackOffice is BMP's back office, the contact for every question in every e-mail.
+// BackOffice is BMP's back office as the production default: the contact
+// for every question in every e-mail, and the reply-to address. The worker
+// gives SendEmail the one AMWAHT_REPLY_TO configures (RenderFor), so a test
+// or demo setup never shows or replies to BMP's real address.
 var BackOffice = Contact{
 	Name:  "Backoffice Stichting BMP",
 	Email: "info@stichtingbmp.nl",
 	Phone: "020 428 27 28",
+}
+
+// BackOfficeAt is the back office reached at another address (AMWAHT_REPLY_TO):
+// name and phone stay BMP's unless the address comes with a name.
+func BackOfficeAt(c Contact) Contact {
+	out := BackOffice
+	if c.Email != "" {
+		out.Email = c.Email
+	}
+	if c.Name != "" {
+		out.Name = c.Name
+	}
+	return out
 }
 
 // Contact is someone an e-mail names.
@@ -44,9 +60,16 @@ type Task struct {
 // Session is a course meeting an e-mail announces.
 type Session struct {
 	Date      time.Time `json:"date"`
+	End       time.Time `json:"end,omitzero"` // the day's programme ends
 	Place     string    `json:"place"`
 	HalfDays  int       `json:"halfDays,omitempty"`
 	Overnight bool      `json:"overnight,omitempty"`
+	// UID names the course day in calendars, the same in every e-mail about
+	// it, so that a later invitation (a higher Sequence) replaces an earlier
+	// one and a cancellation removes it. Empty: no calendar entry.
+	UID      string `json:"uid,omitempty"`
+	Sequence int    `json:"sequence,omitempty"`
+	Title    string `json:"title,omitempty"` // the entry's title: "docentencursus, dag 2 van 3"
 }
 
 // Data is what a template may use. It carries no participant's personal
@@ -75,13 +98,24 @@ type Data struct {
 	// Link is a personal link (a sign-in link, a task page): a token, which
 	// is sent but never stored or logged in the clear.
 	Link string `json:"link,omitempty"`
+	// Calendar is CalendarRequest or CalendarCancel when the e-mail carries
+	// the Sessions as an iCalendar attachment (Invitation).
+	Calendar string `json:"calendar,omitempty"`
 }
 
 // Message is a rendered e-mail.
 type Message struct {
-	Subject string
-	Text    string
-	HTML    string
+	Subject     string
+	Text        string
+	HTML        string
+	Attachments []Attachment
+}
+
+// Attachment is a file sent with an e-mail.
+type Attachment struct {
+	Filename string `json:"filename"`
+	Type     string `json:"type"` // MIME type with parameters, e.g. text/calendar; method=REQUEST
+	Content  []byte `json:"content"`
 }
 
 type compiled struct {
@@ -143,8 +177,11 @@ func Names() []string {
 	return n
 }
 
-// Render fills a template with data.
-func Render(name string, d Data) (Message, error) {
+// Render fills a template with data, naming the default back office.
+func Render(name string, d Data) (Message, error) { return RenderFor(name, d, BackOffice) }
+
+// RenderFor fills a template with data, naming backOffice as the contact.
+func RenderFor(name string, d Data, backOffice Contact) (Message, error) {
 	t, ok := templates[name]
 	if !ok {
 		return Message{}, fmt.Errorf("unknown e-mail template %q (known: %s)", name, strings.Join(Names(), ", "))
@@ -152,7 +189,7 @@ func Render(name string, d Data) (Message, error) {
 	view := struct {
 		Data
 		BackOffice Contact
-	}{d, BackOffice}
+	}{d, backOffice}
 	var subject, text, html bytes.Buffer
 	if err := t.text.ExecuteTemplate(&subject, "subject", view); err != nil {
 		return Message{}, fmt.Errorf("render %s subject: %w", name, err)

@@ -2,6 +2,7 @@ package mail
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
@@ -76,6 +77,14 @@ func (s SendGrid) Send(ctx context.Context, e Envelope) (string, error) {
 	// SendGrid rejects a request whose text/html comes before text/plain.
 	m.AddContent(sgmail.NewContent("text/plain", e.Message.Text), sgmail.NewContent("text/html", e.Message.HTML))
 	m.AddCategories(e.Categories...)
+	for _, a := range e.Message.Attachments {
+		att := sgmail.NewAttachment()
+		att.SetContent(base64.StdEncoding.EncodeToString(a.Content))
+		att.SetType(a.Type)
+		att.SetFilename(a.Filename)
+		att.SetDisposition("attachment")
+		m.AddAttachment(att)
+	}
 	if s.Sandbox {
 		settings := sgmail.NewMailSettings()
 		settings.SetSandboxMode(sgmail.NewSetting(true))

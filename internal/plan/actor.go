@@ -10,6 +10,10 @@ const (
 	ViaCLI     Via = "cli"     // the starter CLI (AMWAHT_ACTOR, else the operating-system user)
 	ViaLink    Via = "link"    // a party's personal link from a task e-mail
 	ViaScript  Via = "script"  // the scripted demo actor
+	// ViaWebhook is SendGrid's signed Event Webhook telling a rollout that an
+	// e-mail did not arrive (rollout.UpdateUndelivered); no staff action
+	// comes this way.
+	ViaWebhook Via = "webhook"
 )
 
 // Actor is who did an action. It travels with every Update, so the
@@ -24,7 +28,7 @@ type Actor struct {
 func (a Actor) Check() Problems {
 	var ps Problems
 	switch a.Via {
-	case ViaConsole, ViaCLI, ViaLink, ViaScript:
+	case ViaConsole, ViaCLI, ViaLink, ViaScript, ViaWebhook:
 	default:
 		ps.Addf("actor", "onbekend kanaal %q", "unknown channel %q", clip(string(a.Via)))
 	}
@@ -48,6 +52,8 @@ func (a Actor) Label() Text {
 		return F("%s (CLI)", "%s (CLI)", name)
 	case ViaScript:
 		return F("%s (script)", "%s (script)", name)
+	case ViaWebhook:
+		return F("%s (webhook)", "%s (webhook)", name)
 	}
 	return T(name, name)
 }

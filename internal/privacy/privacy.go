@@ -22,6 +22,7 @@ var Tables = map[string]string{
 	"outbox":           "e-mails sent: the recipient's address, subject and body (names, reasons); exported and erased by address",
 	"payments":         "stimulus premiums: municipality, wave, organisation and amount; no personal data",
 	"goose_db_version": "applied migrations; no personal data",
+	"delivery_events":  "SendGrid's delivery events: kind, time and SendGrid's classified reason (never the address or the receiving server's text), linked to an outbox row; nothing about a person of its own",
 	"staff":            "BMP staff who may sign in to the console: address and name; exported by address, erased once removed (the name on what they recorded stays, encrypted, in the histories)",
 	"signin_tokens":    "hashes of one-time sign-in links and whose they are; deleted with the staff member's erasure, purged an hour after lapsing",
 	"sessions":         "console sessions: the staff member's ID and an anti-forgery token; no address or name; they lapse within 12 hours",
@@ -87,7 +88,7 @@ func ExportOf(ctx context.Context, db *sqlx.DB, email string) (Export, error) {
 		return Export{}, err
 	}
 	x := Export{Address: addr, At: time.Now().UTC(), Emails: []Email{}, Rollouts: []string{}, Staff: []StaffMember{}}
-	err = db.SelectContext(ctx, &x.Staff, `SELECT email, name, created_at, removed_at FROM staff WHERE lower(email) = $1 ORDER BY id`, addr)
+	err = db.SelectContext(ctx, &x.Staff, `SELECT email, name, created_at, removed_at FROM staff WHERE lower(email) = $1 ORDER BY created_at`, addr)
 	if err != nil {
 		return x, fmt.Errorf("read the staff list: %w", err)
 	}

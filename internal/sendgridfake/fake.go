@@ -5,9 +5,11 @@
 package sendgridfake
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -30,7 +32,17 @@ type Mail struct {
 	Categories []string
 	CustomArgs map[string]string
 	Sandbox    bool
-	Received   time.Time
+	// Attachments, decoded from base64 as the recipient gets them.
+	Attachments []Attachment
+	Received    time.Time
+}
+
+// Attachment is one attached file.
+type Attachment struct {
+	Filename    string
+	Type        string
+	Disposition string
+	Content     []byte
 }
 
 // Key is the outbox identity the worker sends as custom args.
@@ -139,7 +151,13 @@ type request struct {
 		Type  string `json:"type"`
 		Value string `json:"value"`
 	} `json:"content"`
-	Categories   []string `json:"categories"`
+	Categories  []string `json:"categories"`
+	Attachments []struct {
+		Content     string `json:"content"`
+		Type        string `json:"type"`
+		Filename    string `json:"filename"`
+		Disposition string `json:"disposition"`
+	} `json:"attachments"`
 	MailSettings *struct {
 		SandboxMode *struct {
 			Enable bool `json:"enable"`
@@ -314,5 +332,19 @@ func decode(req request) (Mail, string) {
 	m.Categories = req.Categories
 	m.CustomArgs = req.Personalizations[0].CustomArgs
 	m.Sandbox = req.MailSettings != nil && req.MailSettings.SandboxMode != nil && req.MailSettings.SandboxMode.Enable
+	for i, a := range req.Attachments {
+		// SendGrid's own checks: base64 content and a file name are required.
+		b, err := base64.StdEncoding.DecodeString(a.Content)
+		if err != nil || a.Content == "" {
+			return m, fmt.Sprintf("attachments.%d.content: The attachment content must be base64 encoded.", i)
+		}
+		if a.Filename == "" {
+			return m, fmt.Sprintf("attachments.%d.filename: The attachment filename parameter is required.", i)
+		}
+		if _, _, err := mime.ParseMediaType(a.Type); a.Type != "" && (err != nil || strings.ContainsAny(a.Type, "\r\n")) {
+			return m, fmt.Sprintf("attachments.%d.type: The attachment type is not a valid MIME type.", i)
+		}
+		m.Attachments = append(m.Attachments, Attachment{Filename: a.Filename, Type: a.Type, Disposition: a.Disposition, Content: b})
+	}
 	return m, ""
 }
