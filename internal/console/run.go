@@ -15,9 +15,9 @@ import (
 	"github.com/stichtingbmp/amwaht/internal/app"
 	"github.com/stichtingbmp/amwaht/internal/codec"
 	"github.com/stichtingbmp/amwaht/internal/delivery"
+	"github.com/stichtingbmp/amwaht/internal/mail"
 	"github.com/stichtingbmp/amwaht/internal/plan"
 	"github.com/stichtingbmp/amwaht/internal/rollout"
-	"github.com/stichtingbmp/amwaht/internal/mail"
 	"github.com/stichtingbmp/amwaht/schema"
 )
 
