@@ -20,6 +20,7 @@ import (
 	"github.com/stichtingbmp/amwaht/internal/delivery/signing"
 	"github.com/stichtingbmp/amwaht/internal/plan"
 	"github.com/stichtingbmp/amwaht/internal/rollout"
+	"github.com/stichtingbmp/amwaht/internal/sendgridfake"
 	"github.com/stichtingbmp/amwaht/internal/staff"
 	"github.com/stichtingbmp/amwaht/internal/testenv"
 	"github.com/stichtingbmp/amwaht/schema"
@@ -72,8 +73,9 @@ type system struct {
 	mail    *mailbox
 	rollout *rollout.Client
 	staff   staff.Store
-	logs    *syncBuffer
-	webhook string // the private key SendGrid signs its events with
+	logs    *syncBuffer // the console's and the worker's
+	webhook string      // the private key SendGrid signs its events with
+	sg      *sendgridfake.Server
 }
 
 type syncBuffer struct {
@@ -110,25 +112,32 @@ func startSystem(t *testing.T) *system {
 	if _, err := schema.Migrate(t.Context(), db.DB, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
 		t.Fatal(err)
 	}
+	// The worker sends through the SendGrid stand-in, with task links to
+	// this console (its address is known before the worker starts).
+	sg := sendgridfake.New()
+	t.Cleanup(sg.Close)
+	t.Setenv("SENDGRID_API_KEY", "SG.console-test")
+	t.Setenv("SENDGRID_API_HOST", sg.URL)
+	ts := httptest.NewUnstartedServer(nil)
+	ts.Start()
+	t.Cleanup(ts.Close)
+	t.Setenv("AMWAHT_PUBLIC_URL", ts.URL)
 	acfg, err := app.ConfigFromEnv()
 	if err != nil {
 		t.Fatal(err)
 	}
+	logs := &syncBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- app.RunWorker(ctx, acfg, slog.New(slog.NewTextHandler(io.Discard, nil))) }()
+	go func() { done <- app.RunWorker(ctx, acfg, slog.New(slog.NewTextHandler(logs, nil))) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("worker: %v", err)
 		}
 	})
-	logs := &syncBuffer{}
-	s := &system{mail: &mailbox{links: map[string][]string{}}, staff: staff.Store{DB: db}, logs: logs}
+	s := &system{mail: &mailbox{links: map[string][]string{}}, staff: staff.Store{DB: db}, logs: logs, sg: sg}
 	c := te.Client(t)
-	ts := httptest.NewUnstartedServer(nil)
-	ts.Start()
-	t.Cleanup(ts.Close)
 	u, _ := url.Parse(ts.URL)
 	cfg := Config{Addr: u.Host, PublicURL: u, UIURL: "http://ui.example.org", Namespace: te.Temporal.Namespace}
 	s.srv, err = New(cfg, Deps{DB: db, Temporal: c, Keys: codec.TestKeyring(), Mailer: s.mail, Log: slog.New(slog.NewTextHandler(logs, nil))})
