@@ -22,6 +22,7 @@ import (
 type taskPage struct {
 	Party        plan.Party
 	Who          string // Welzijn Utrecht, gemeente Utrecht, Ayse Demir
+	Intro        string // on whose behalf the page is
 	Municipality municipality.Municipality
 	Wave         string
 	Done         *taskDone
@@ -38,9 +39,6 @@ type taskPage struct {
 func (p taskPage) PageTitle() string {
 	return "Uw taken voor de AMWAHT-opleiding in " + p.Municipality.Name
 }
-
-// PartyNL is the party as the page addresses it.
-func (p taskPage) PartyNL() string { return p.Party.Label().In(plan.NL) }
 
 // taskItem is one task with its state: "al geregeld", "nog te doen".
 type taskItem struct {
@@ -166,8 +164,13 @@ func mayDo(o offer, p plan.Party, w wave.Calendar) bool {
 // with its values and problems.
 func (s *Server) taskPageOf(ctx context.Context, v taskView, ref *refusal) taskPage {
 	p := taskPage{Party: v.link.Party, Who: v.who(), Municipality: v.st.Municipality, Wave: v.st.Wave}
-	if v.link.Party == plan.PartyMunicipality {
-		p.Who = "gemeente " + v.st.Municipality.Name
+	switch v.link.Party {
+	case plan.PartyMunicipality:
+		p.Intro = "U bent hier namens de gemeente " + v.st.Municipality.Name + "."
+	case plan.PartyProducer:
+		p.Intro = "U bent hier namens " + p.Who + ", de producent van de opleiding."
+	case plan.PartyTeacher:
+		p.Intro = "U bent hier als docent van de opleiding: " + p.Who + "."
 	}
 	p.Tasks = v.tasks()
 	csrf := s.taskCSRFToken(ctx)
@@ -186,6 +189,9 @@ func (s *Server) taskPageOf(ctx context.Context, v taskView, ref *refusal) taskP
 			withUpload(&f, problems)
 		}
 		p.Forms = append(p.Forms, f)
+	}
+	if len(p.Forms) == 1 {
+		p.Forms[0].Open = true // one thing to do: no need to look for it
 	}
 	v.courseDays(&p)
 	v.facts(&p)
@@ -247,6 +253,9 @@ func (v taskView) tasks() []taskItem {
 		if !v.concerns(l, ps) {
 			continue
 		}
+		if l.State == plan.StateUpcoming && ps != nil && ps.Phase == plan.PhaseCohort && v.st.Phase != plan.PhaseCohort {
+			continue // the training's own lines show once it runs
+		}
 		if l.Kind == plan.KindReports && l.State == plan.StateUpcoming {
 			if ahead[l.Step] {
 				continue
@@ -289,6 +298,11 @@ func (v taskView) item(l rollout.Step, ps *plan.Step) taskItem {
 			it.State = "klaar"
 		}
 	case plan.StatePending, plan.StateUpcoming:
+		if task && v.settled(l, ps) {
+			// Recorded before its phase opened: the producer-tasks e-mail says so too.
+			it.State, it.Class, it.Detail, it.Help = "al geregeld", "done", l.LastAction.In(plan.NL), ""
+			break
+		}
 		it.State, it.Class, it.When = "nog te doen", "todo", "uiterlijk "+due
 		if !task {
 			it.State = map[plan.State]string{plan.StatePending: "loopt nu", plan.StateUpcoming: "gepland"}[l.State]
@@ -305,6 +319,30 @@ func (v taskView) item(l rollout.Step, ps *plan.Step) taskItem {
 		it.State, it.Class = "geannuleerd", "off"
 	}
 	return it
+}
+
+// settled tells whether a line not yet open already has what completes
+// it, recorded in advance, by what the status shows of its kind.
+func (v taskView) settled(l rollout.Step, ps *plan.Step) bool {
+	if ps == nil || l.LastAction.IsZero() {
+		return false
+	}
+	st := v.st
+	switch l.Kind {
+	case plan.KindTeachers:
+		return len(st.Teachers) > 0
+	case plan.KindParticipants:
+		return st.Participants >= ps.Minimum
+	case plan.KindAmount:
+		return ps.BudgetCents > 0 && st.CommittedCents >= ps.BudgetCents
+	case plan.KindLocation:
+		return st.Location != nil
+	case plan.KindCount:
+		return ps.ID == wave.StepInternships && st.Internships >= ps.Minimum
+	case plan.KindConfirm:
+		return true
+	}
+	return false
 }
 
 // actsOn tells whether the party does this line itself (through a form),
