@@ -40,7 +40,9 @@ type waveDays struct{ Apply, ProducerCourse, Teacher, Due, Start int }
 func testWave(t *testing.T, name string, day time.Duration, d waveDays) wave.Calendar {
 	t.Helper()
 	base := time.Date(2030, time.January, 7, 9, 0, 0, 0, wave.Amsterdam)
-	at := func(n, h, m int) time.Time { return base.AddDate(0, 0, n).Add(time.Duration(h-9)*time.Hour + time.Duration(m)*time.Minute).UTC() }
+	at := func(n, h, m int) time.Time {
+		return base.AddDate(0, 0, n).Add(time.Duration(h-9)*time.Hour + time.Duration(m)*time.Minute).UTC()
+	}
 	eod := func(n int) time.Time { return at(n, 23, 59).Add(59 * time.Second) }
 	dates := wave.Dates2012()
 	dates.Name, dates.Opens = name, base
