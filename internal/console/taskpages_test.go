@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stichtingbmp/amwaht/internal/cli"
 	"github.com/stichtingbmp/amwaht/internal/links"
 	"github.com/stichtingbmp/amwaht/internal/mail"
 	"github.com/stichtingbmp/amwaht/internal/municipality"
@@ -247,6 +248,28 @@ func TestTaskLinkOpensTheMunicipalitysPage(t *testing.T) {
 	}
 	if !strings.Contains(s.logs.String(), `route="GET /taak/{token}"`) {
 		t.Error("the access log lacks the link's route")
+	}
+
+	// The CLI: the status names the actor; links are listed and revoked.
+	starter := func(args ...string) string {
+		t.Helper()
+		var out, errOut bytes.Buffer
+		if rc := cli.Run(t.Context(), args, &out, &errOut); rc != 0 {
+			t.Fatalf("starter %s: exit %d\n%s%s", strings.Join(args, " "), rc, out.String(), errOut.String())
+		}
+		return out.String()
+	}
+	if out := starter("status", "GM0344", "--wave", "demo"); !strings.Contains(out, "gemeente Utrecht via link") {
+		t.Errorf("starter status does not name the link's actor:\n%s", out)
+	}
+	if out := starter("links", "list", "GM0344", "--wave", "demo"); !strings.Contains(out, "gemeente") || !strings.Contains(out, "producent") {
+		t.Errorf("starter links list:\n%s", out)
+	}
+	if out := starter("links", "revoke", "GM0344", "--wave", "demo", "--party", "municipality"); !strings.Contains(out, "rollout-demo-GM0344: 1 persoonlijke link(s) ingetrokken (gemeente)") {
+		t.Errorf("starter links revoke:\n%s", out)
+	}
+	if q := b.get("/taak"); q.status != http.StatusNotFound || !strings.Contains(q.body, "Vraag een nieuwe link aan") {
+		t.Errorf("the page of a link revoked with the CLI: %d", q.status)
 	}
 }
 
