@@ -95,7 +95,7 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func startSystem(t *testing.T) *system {
+func startSystem(t testing.TB) *system {
 	t.Helper()
 	te := testenv.Require(t)
 	dbURL := te.NewDatabase(t)

@@ -38,7 +38,7 @@ func (b *mailbox) TaskLink(_ context.Context, to mail.Contact, d mail.Data) erro
 type waveDays struct{ Apply, ProducerCourse, Teacher, Due, Start int }
 
 // testWave is a wave named name whose day lasts day, opening now.
-func testWave(t *testing.T, name string, day time.Duration, d waveDays) wave.Calendar {
+func testWave(t testing.TB, name string, day time.Duration, d waveDays) wave.Calendar {
 	t.Helper()
 	base := time.Date(2030, time.January, 7, 9, 0, 0, 0, wave.Amsterdam)
 	at := func(n, h, m int) time.Time {
@@ -69,7 +69,7 @@ func testWave(t *testing.T, name string, day time.Duration, d waveDays) wave.Cal
 
 // startOn starts a rollout on a test wave, with the municipality's contact
 // at wmo-<code>@example.nl.
-func startOn(t *testing.T, s *system, code string, w wave.Calendar) string {
+func startOn(t testing.TB, s *system, code string, w wave.Calendar) string {
 	t.Helper()
 	mu, err := municipality.Lookup(code)
 	if err != nil {
@@ -89,7 +89,7 @@ func startOn(t *testing.T, s *system, code string, w wave.Calendar) string {
 
 // mailTo waits for the latest e-mail of a template the SendGrid stand-in
 // received for an address (and, given, a rollout).
-func mailTo(t *testing.T, s *system, template, to, workflowID string) sendgridfake.Mail {
+func mailTo(t testing.TB, s *system, template, to, workflowID string) sendgridfake.Mail {
 	t.Helper()
 	var found sendgridfake.Mail
 	ok := s.sg.WaitFor(30*time.Second, func(ms []sendgridfake.Mail) bool {
@@ -111,7 +111,7 @@ func mailTo(t *testing.T, s *system, template, to, workflowID string) sendgridfa
 var taskLinkIn = regexp.MustCompile(`http://127\.0\.0\.1:\d+/taak/[A-Za-z0-9_-]{43}`)
 
 // linkIn is the personal link in an e-mail (its text and HTML carry the same).
-func linkIn(t *testing.T, m sendgridfake.Mail) string {
+func linkIn(t testing.TB, m sendgridfake.Mail) string {
 	t.Helper()
 	l := taskLinkIn.FindString(m.Text)
 	if l == "" || !strings.Contains(m.HTML, `href="`+l+`"`) {
