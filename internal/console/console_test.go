@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -279,11 +281,26 @@ func TestStartAProvince(t *testing.T) {
 // startRollout starts a demo-wave rollout on a day of the given length.
 func startRollout(t *testing.T, s *system, code string, day time.Duration) string {
 	t.Helper()
+	w, _ := wave.Lookup(wave.Demo, time.Now(), day)
+	return startRolloutIn(t, s, code, w)
+}
+
+// soonAfterDeadline is the demo wave with its application deadline a
+// moment away, on a day of the given length.
+func soonAfterDeadline(in, day time.Duration) wave.Calendar {
+	now := time.Now()
+	w := wave.Compress(wave.Wave2012(), wave.Demo, now, day)
+	shift := w.ApplicationDeadline().Sub(now) - in
+	return wave.Compress(wave.Wave2012(), wave.Demo, now.Add(-shift), day)
+}
+
+// startRolloutIn starts a rollout in a wave.
+func startRolloutIn(t *testing.T, s *system, code string, w wave.Calendar) string {
+	t.Helper()
 	mu, err := municipality.Lookup(code)
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, _ := wave.Lookup(wave.Demo, time.Now(), day)
 	id, err := s.rollout.Start(t.Context(), rollout.Input{Municipality: mu, Wave: w, Contact: mail.Contact{Name: "Team WMO", Email: "wmo-" + strings.ToLower(code) + "@example.nl"}})
 	if err != nil {
 		t.Fatal(err)
@@ -441,5 +458,22 @@ func TestBounceReachesTheRolloutPage(t *testing.T) {
 	p := waitForPage(t, b, "/uitrol/demo/GM0344", "e-mail niet afgeleverd")
 	if mails := section(p.body, "h-mails"); !strings.Contains(mails, "niet afgeleverd") {
 		t.Errorf("the e-mail list does not show the bounce:\n%s", mails)
+	}
+}
+
+// TestVendoredCSSIsThePinnedRelease: the console serves the NL Design
+// System's CSS from its own copy; the copy is the release web/package.json
+// pins (npm ci fetched it), not an edited one.
+func TestVendoredCSSIsThePinnedRelease(t *testing.T) {
+	pinned, err := os.ReadFile(filepath.Join("web", "node_modules", "@utrecht", "component-library-css", "dist", "index.css"))
+	if err != nil {
+		t.Fatalf("run npm ci in internal/console/web (make test does): %v", err)
+	}
+	copied, err := staticFS.ReadFile("static/utrecht.css")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(pinned) != string(copied) {
+		t.Error("static/utrecht.css differs from the pinned @utrecht/component-library-css: copy dist/index.css again after changing the pin")
 	}
 }
