@@ -96,33 +96,17 @@ func (s *syncBuffer) String() string {
 func startSystem(t *testing.T) *system {
 	t.Helper()
 	te := testenv.Require(t)
-	dbURL := te.NewDatabase(t)
-	t.Setenv("TEMPORAL_ADDRESS", te.Temporal.Address)
-	t.Setenv("TEMPORAL_NAMESPACE", te.Temporal.Namespace)
-	t.Setenv("DATABASE_URL", dbURL)
-	t.Setenv("AMWAHT_METRICS_ADDR", "off")
-	db, err := app.OpenDB(t.Context(), dbURL)
+	worker := te.StartWorker(t, nil)
+	db, err := app.OpenDB(t.Context(), worker.DatabaseURL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	// Migrated before the worker starts, so the console never sees a half-built schema.
+	// Waits for the worker's migrations (an advisory lock), so the console
+	// never sees a half-built schema.
 	if _, err := schema.Migrate(t.Context(), db.DB, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
 		t.Fatal(err)
 	}
-	acfg, err := app.ConfigFromEnv()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- app.RunWorker(ctx, acfg, slog.New(slog.NewTextHandler(io.Discard, nil))) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("worker: %v", err)
-		}
-	})
 	logs := &syncBuffer{}
 	s := &system{mail: &mailbox{links: map[string][]string{}}, staff: staff.Store{DB: db}, logs: logs}
 	c := te.Client(t)
