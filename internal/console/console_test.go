@@ -5,11 +5,13 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +21,7 @@ import (
 	"github.com/stichtingbmp/amwaht/internal/municipality"
 	"github.com/stichtingbmp/amwaht/internal/plan"
 	"github.com/stichtingbmp/amwaht/internal/rollout"
+	"github.com/stichtingbmp/amwaht/internal/simulate"
 	"github.com/stichtingbmp/amwaht/internal/testenv"
 	"github.com/stichtingbmp/amwaht/internal/wave"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -475,5 +478,59 @@ func TestVendoredCSSIsThePinnedRelease(t *testing.T) {
 	}
 	if string(pinned) != string(copied) {
 		t.Error("static/utrecht.css differs from the pinned @utrecht/component-library-css: copy dist/index.css again after changing the pin")
+	}
+}
+
+// TestWholeLifecycleThroughTheConsole: staff take a rollout from its start
+// to graduation with the console alone: it is started on the start page,
+// and every action the scripted actor decides on (plan.Kind.Sample) is sent
+// through a form the rollout's page offers at that moment.
+func TestWholeLifecycleThroughTheConsole(t *testing.T) {
+	s := startSystem(t)
+	b := s.signIn(t, "fatma@stichtingbmp.example", "Fatma")
+	const code = "GM0014" // Groningen
+	id, path := rollout.WorkflowID("demo", code), "/uitrol/demo/"+code
+	t.Cleanup(func() { _ = s.rollout.T.TerminateWorkflow(context.Background(), id, "", "end of test") })
+	form := b.get("/starten")
+	p := b.post("/starten", url.Values{"csrf": {form.csrf(t)}, "scope": {"gemeente"}, "gemeente": {code}, "ronde": {"demo"},
+		"daglengte": {"50ms"}, "email": {"wmo@groningen.example.nl"}})
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("start: %d\n%s", p.status, p.body)
+	}
+	waitForPage(t, b, p.location, "Klaar.")
+
+	var sent []string
+	actor := simulate.Actor{C: s.rollout, Out: io.Discard, Poll: 40 * time.Millisecond,
+		Send: func(ctx context.Context, id, action string, payload plan.Payload) error {
+			page := b.get(path)
+			key := regexp.MustCompile(`action="` + regexp.QuoteMeta(path+"/"+action) + `#([^"]+)"`).FindStringSubmatch(page.body)
+			if key == nil {
+				return fmt.Errorf("the page offers no %s form", action)
+			}
+			vals, err := plan.Values(plan.MustAction(action), payload)
+			if err != nil {
+				return err
+			}
+			vals["csrf"], vals["form"], vals["bevestig"] = []string{page.csrf(t)}, []string{key[1]}, []string{"true"}
+			if r := b.post(path+"/"+action, vals); r.status != http.StatusSeeOther {
+				return fmt.Errorf("%s refused (%d)", action, r.status)
+			}
+			sent = append(sent, action)
+			return nil
+		}}
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	if err := actor.Run(ctx, []string{id}, []simulate.Variant{simulate.HappyPath}); err != nil {
+		t.Fatalf("after %v: %v", sent, err)
+	}
+	var res rollout.Result
+	if err := s.rollout.T.GetWorkflow(t.Context(), id, "").Get(t.Context(), &res); err != nil || res.Outcome != plan.OutcomeGraduated {
+		t.Fatalf("the rollout ended %+v (%v) after %v", res, err, sent)
+	}
+	for _, a := range []string{plan.ActApply, plan.ActAttendance, plan.ActConfirm, plan.ActTeacher, plan.ActFunding, plan.ActEnrol,
+		plan.ActLocation, plan.ActCount, plan.ActProgress, plan.ActGraduates} {
+		if !slices.Contains(sent, a) {
+			t.Errorf("no %s went through the console; sent %v", a, sent)
+		}
 	}
 }

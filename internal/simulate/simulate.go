@@ -60,6 +60,9 @@ type Actor struct {
 	// Leave lists steps the actor leaves to people (a test records them
 	// through the CLI).
 	Leave []string
+	// Send, when set, sends an action instead of the client (a test acts
+	// through the console's forms); the actor still reads through C.
+	Send func(ctx context.Context, id, action string, p plan.Payload) error
 }
 
 // Player is who the actor's actions record when none is set.
@@ -125,7 +128,14 @@ func (a *Actor) act(ctx context.Context, r *played, key, action string, p plan.P
 	if r.done[key] {
 		return false
 	}
-	if _, err := a.C.Act(ctx, r.id, action, p); err != nil {
+	send := a.Send
+	if send == nil {
+		send = func(ctx context.Context, id, action string, p plan.Payload) error {
+			_, err := a.C.Act(ctx, id, action, p)
+			return err
+		}
+	}
+	if err := send(ctx, r.id, action, p); err != nil {
 		return false
 	}
 	r.done[key] = true
