@@ -151,6 +151,20 @@ func waitText(t *testing.T, ctx context.Context, sel, want string) string {
 	return ""
 }
 
+// phone looks at the page as a phone shows it (390 CSS pixels wide): it
+// fits, and only a wide table or drawing scrolls, inside its own box.
+func phone(t *testing.T, ctx context.Context, check *pageCheck, name string) {
+	t.Helper()
+	do(t, ctx, "phone width", chromedp.EmulateViewport(390, 844), chromedp.Reload())
+	wide, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > document.documentElement.clientWidth`))
+	if err != nil || wide {
+		culprits, _ := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1 && ![...e.children].some(c => c.getBoundingClientRect().right > document.documentElement.clientWidth + 1)).slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().width))`))
+		t.Errorf("%s: the page is wider than a phone (%v); too wide: %v", name, err, culprits)
+	}
+	check.look(name)
+	do(t, ctx, "desktop width", chromedp.EmulateViewport(1280, 900), chromedp.Reload())
+}
+
 // TestConsoleInABrowser: a staff member's morning in a real browser. Sign in
 // through the e-mailed link, find the stalled rollout at the top, record a
 // funding commitment, see the workflow refuse a wrong date next to the
@@ -199,6 +213,7 @@ func TestConsoleInABrowser(t *testing.T) {
 		t.Errorf("the stalled row: %q", first)
 	}
 	check.look("overzicht")
+	phone(t, ctx, check, "overzicht-telefoon")
 
 	// Recording a commitment through the form the declaration draws, once
 	// the funding step is open.
@@ -211,6 +226,7 @@ func TestConsoleInABrowser(t *testing.T) {
 	do(t, ctx, "back to the overview", chromedp.Navigate(s.url+"/"))
 	do(t, ctx, "open Utrecht", chromedp.Click(chromedp.CSS(`#h-alle ~ div a[href="/uitrol/demo/GM0344"]`)), chromedp.WaitVisible(chromedp.ID("funding-funding")))
 	check.look("uitrol")
+	phone(t, ctx, check, "uitrol-telefoon")
 	do(t, ctx, "fill in the funding form",
 		chromedp.Click(chromedp.CSS("#funding-funding summary")),
 		chromedp.SetValue(chromedp.ID("funding-funding-source"), "municipality"),
