@@ -1,6 +1,6 @@
 # amwaht images, built from the repository root.
 #
-#   docker build -t amwaht-worker .                  # default target: the worker (+ starter CLI)
+#   docker build -t amwaht-worker .                  # default target: the worker (+ starter CLI, + console)
 #   docker build -t amwaht-relay --target relay .    # dev-only SendGrid stand-in (docker-compose.yml)
 #
 # Plain Dockerfile syntax (no BuildKit-only features), so the classic builder
@@ -14,7 +14,7 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/ ./worker ./starter
+RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/ ./worker ./starter ./console
 
 # ---- build-relay: only built for the relay target (BuildKit skips it for the worker)
 FROM build AS build-relay
@@ -34,8 +34,8 @@ ENTRYPOINT ["/usr/local/bin/sendgrid-relay"]
 # ---- worker (default, last stage): static binaries on distroless, no shell, non-root
 FROM gcr.io/distroless/static-debian12:nonroot AS worker
 LABEL org.opencontainers.image.title="amwaht" \
-      org.opencontainers.image.description="amwaht Temporal worker and staff CLI (starter)" \
+      org.opencontainers.image.description="amwaht Temporal worker, staff CLI (starter) and staff console (console)" \
       org.opencontainers.image.source="https://github.com/stichtingbmp/amwaht"
-COPY --from=build /out/worker /out/starter /usr/local/bin/
+COPY --from=build /out/worker /out/starter /out/console /usr/local/bin/
 USER nonroot
 ENTRYPOINT ["/usr/local/bin/worker"]

@@ -2,19 +2,30 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: demo test bench temporal-cli check check-deploy build clean record-histories
+.PHONY: demo test bench temporal-cli browser-deps screenshots check check-deploy build clean record-histories
 
 ## demo: bring up Temporal (Web UI http://localhost:8233), PostgreSQL, the worker and demo rollouts
 demo:
 	$(GO) run ./cmd/dev demo
 
 ## test: formatting, vet, then every test (unit, replay, integration on the real dev server and PostgreSQL)
-test: check check-deploy temporal-cli
+test: check check-deploy temporal-cli browser-deps
 	$(GO) test -count=1 -timeout 20m $(PKGS)
 
 ## bench: the performance figures (not part of test): one line per figure, each beside a baseline from the same run
 bench: temporal-cli
 	$(GO) run ./cmd/bench $(BENCHFLAGS)
+
+## browser-deps: what the console's browser tests need: Debian's chromium (apt-get when missing) and the
+## pinned npm packages (axe-core; the NL Design System CSS the console embeds, checked against its copy)
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { echo "installing chromium (apt-get)"; \
+	  $(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq && $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq chromium >/dev/null; }
+	@[ -f internal/console/web/node_modules/axe-core/axe.min.js ] || npm ci --prefix internal/console/web --no-audit --no-fund --loglevel=error
+
+## screenshots: the console's browser tests, writing a screenshot of every page to screenshots/
+screenshots: temporal-cli browser-deps
+	AMWAHT_SCREENSHOTS=$(CURDIR)/screenshots $(GO) test -count=1 -run 'Browser' ./internal/console
 
 ## temporal-cli: build the pinned Temporal CLI into ~/.cache/amwaht once (3 to 6 minutes the first time)
 temporal-cli:
@@ -32,7 +43,7 @@ check-deploy:
 	bash .ci/compose-check.sh
 
 build:
-	$(GO) build -o bin/ ./worker ./starter
+	$(GO) build -o bin/ ./worker ./starter ./console
 
 clean:
 	rm -rf bin

@@ -21,6 +21,7 @@ REQUIRED_SERVICES=(
   temporal-ui
   codec-keys
   amwaht-worker
+  amwaht-console
   mailpit
   sendgrid-relay
 )

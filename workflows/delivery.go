@@ -69,7 +69,7 @@ func (r *state) resendBounced(ctx workflow.Context, c plan.ContactCorrection) ma
 		key := u.Template + "/" + u.Step
 		r.sent[key]++
 		r.send(ctx, activities.EmailRequest{
-			WorkflowID: r.id, Template: u.Template, Step: u.Step, Occurrence: r.sent[key],
+			WorkflowID: r.id, RunID: r.runID, Template: u.Template, Step: u.Step, Occurrence: r.sent[key],
 			To: r.recipientOf(c), ResendOf: u.Occurrence,
 		})
 	}

@@ -242,6 +242,7 @@ func (r *state) status() rollout.Status {
 	w := r.in.Wave
 	st := rollout.Status{
 		WorkflowID:   r.id,
+		FirstRunID:   r.runID,
 		Municipality: r.in.Municipality,
 		Wave:         w.Name,
 		Phase:        r.phase,

@@ -23,7 +23,7 @@ func (r *state) email(ctx workflow.Context, template, step string, to activities
 	r.sent[key]++
 	r.send(ctx, activities.EmailRequest{
 		WorkflowID: r.id,
-		RunID:      workflow.GetInfo(ctx).FirstRunID,
+		RunID:      r.runID,
 		Template:   template,
 		Step:       step,
 		Occurrence: r.sent[key],

@@ -35,7 +35,7 @@ import (
 
 // Figures are the figures' names, in the order they run. Memory runs first,
 // so its idle baseline is a worker that has not yet held any workflow.
-var Figures = []string{"memory", "start", "update", "history", "sim2012"}
+var Figures = []string{"memory", "start", "update", "history", "console", "sim2012"}
 
 // Options configure Run.
 type Options struct {
@@ -95,6 +95,8 @@ func Run(ctx context.Context, o Options) error {
 			err = b.update(ctx)
 		case "history":
 			err = b.history(ctx)
+		case "console":
+			err = b.consoleFigure(ctx)
 		case "sim2012":
 			err = b.sim2012(ctx)
 		}

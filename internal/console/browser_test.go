@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/stichtingbmp/amwaht/internal/plan"
 )
 
 // A person's browser: Debian's chromium, driven by chromedp. make test
@@ -149,6 +151,20 @@ func waitText(t *testing.T, ctx context.Context, sel, want string) string {
 	return ""
 }
 
+// phone looks at the page as a phone shows it (390 CSS pixels wide): it
+// fits, and only a wide table or drawing scrolls, inside its own box.
+func phone(t *testing.T, ctx context.Context, check *pageCheck, name string) {
+	t.Helper()
+	do(t, ctx, "phone width", chromedp.EmulateViewport(390, 844), chromedp.Reload())
+	wide, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > document.documentElement.clientWidth`))
+	if err != nil || wide {
+		culprits, _ := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1 && ![...e.children].some(c => c.getBoundingClientRect().right > document.documentElement.clientWidth + 1)).slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().width))`))
+		t.Errorf("%s: the page is wider than a phone (%v); too wide: %v", name, err, culprits)
+	}
+	check.look(name)
+	do(t, ctx, "desktop width", chromedp.EmulateViewport(1280, 900), chromedp.Reload())
+}
+
 // TestConsoleInABrowser: a staff member's morning in a real browser. Sign in
 // through the e-mailed link, find the stalled rollout at the top, record a
 // funding commitment, see the workflow refuse a wrong date next to the
@@ -161,8 +177,11 @@ func TestConsoleInABrowser(t *testing.T) {
 	if _, err := s.staff.Add(t.Context(), "fatma@stichtingbmp.example", "Fatma Yilmaz"); err != nil {
 		t.Fatal(err)
 	}
-	utrecht := startRollout(t, s, "GM0344", time.Hour)
+	// Utrecht's producer applies at once; its producer course is over some
+	// ten seconds later, when its funding step opens.
+	utrecht := startRolloutIn(t, s, "GM0344", soonAfterDeadline(3*time.Second, 250*time.Millisecond))
 	apply(t, s, utrecht)
+	prepDeadline := time.Now().Add(60 * time.Second)
 	stuck := startRollout(t, s, "GM0518", 50*time.Millisecond)
 	apply(t, s, stuck)
 	t.Cleanup(func() { terminateAll(s, "Flevoland") })
@@ -194,22 +213,33 @@ func TestConsoleInABrowser(t *testing.T) {
 		t.Errorf("the stalled row: %q", first)
 	}
 	check.look("overzicht")
+	phone(t, ctx, check, "overzicht-telefoon")
 
-	// Recording a commitment through the form the declaration draws.
+	// Recording a commitment through the form the declaration draws, once
+	// the funding step is open.
+	for st, _ := s.rollout.Status(t.Context(), utrecht); st.Phase != plan.PhasePreparation; st, _ = s.rollout.Status(t.Context(), utrecht) {
+		if time.Now().After(prepDeadline) {
+			t.Fatalf("Utrecht never reached the preparation; phase %s", st.Phase)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	do(t, ctx, "back to the overview", chromedp.Navigate(s.url+"/"))
 	do(t, ctx, "open Utrecht", chromedp.Click(chromedp.CSS(`#h-alle ~ div a[href="/uitrol/demo/GM0344"]`)), chromedp.WaitVisible(chromedp.ID("funding-funding")))
 	check.look("uitrol")
+	phone(t, ctx, check, "uitrol-telefoon")
 	do(t, ctx, "fill in the funding form",
 		chromedp.Click(chromedp.CSS("#funding-funding summary")),
 		chromedp.SetValue(chromedp.ID("funding-funding-source"), "municipality"),
 		chromedp.SendKeys(chromedp.ID("funding-funding-name"), "Gemeente Utrecht"),
-		chromedp.SendKeys(chromedp.ID("funding-funding-amountCents"), "12750"),
+		chromedp.SendKeys(chromedp.ID("funding-funding-amountCents"), "25500"),
 		chromedp.Submit(chromedp.ID("funding-funding-amountCents")),
 		chromedp.WaitVisible(chromedp.CSS(".utrecht-alert--ok")))
 	if msg := text(t, ctx, ".utrecht-alert--ok"); !strings.Contains(msg, "Vastgelegd") {
 		t.Errorf("after recording: %q", msg)
 	}
-	if row := text(t, ctx, `section[aria-labelledby="plan"]`); !strings.Contains(row, "€ 12.750,00 toegezegd door gemeente (Gemeente Utrecht)") || !strings.Contains(row, "Fatma Yilmaz (console)") {
-		t.Errorf("the plan after recording:\n%s", row)
+	funding := now(ctx, `#line-funding`)
+	if !strings.Contains(funding, "klaar") || !strings.Contains(funding, "€ 25.500,00 toegezegd door gemeente (Gemeente Utrecht)") || !strings.Contains(funding, "Fatma Yilmaz (console)") {
+		t.Errorf("the funding step after recording: %q", funding)
 	}
 
 	// The workflow refuses a date before the current one; its words stand

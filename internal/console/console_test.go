@@ -5,9 +5,13 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +21,7 @@ import (
 	"github.com/stichtingbmp/amwaht/internal/municipality"
 	"github.com/stichtingbmp/amwaht/internal/plan"
 	"github.com/stichtingbmp/amwaht/internal/rollout"
+	"github.com/stichtingbmp/amwaht/internal/simulate"
 	"github.com/stichtingbmp/amwaht/internal/testenv"
 	"github.com/stichtingbmp/amwaht/internal/wave"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -279,11 +284,26 @@ func TestStartAProvince(t *testing.T) {
 // startRollout starts a demo-wave rollout on a day of the given length.
 func startRollout(t *testing.T, s *system, code string, day time.Duration) string {
 	t.Helper()
+	w, _ := wave.Lookup(wave.Demo, time.Now(), day)
+	return startRolloutIn(t, s, code, w)
+}
+
+// soonAfterDeadline is the demo wave with its application deadline a
+// moment away, on a day of the given length.
+func soonAfterDeadline(in, day time.Duration) wave.Calendar {
+	now := time.Now()
+	w := wave.Compress(wave.Wave2012(), wave.Demo, now, day)
+	shift := w.ApplicationDeadline().Sub(now) - in
+	return wave.Compress(wave.Wave2012(), wave.Demo, now.Add(-shift), day)
+}
+
+// startRolloutIn starts a rollout in a wave.
+func startRolloutIn(t *testing.T, s *system, code string, w wave.Calendar) string {
+	t.Helper()
 	mu, err := municipality.Lookup(code)
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, _ := wave.Lookup(wave.Demo, time.Now(), day)
 	id, err := s.rollout.Start(t.Context(), rollout.Input{Municipality: mu, Wave: w, Contact: mail.Contact{Name: "Team WMO", Email: "wmo-" + strings.ToLower(code) + "@example.nl"}})
 	if err != nil {
 		t.Fatal(err)
@@ -441,5 +461,76 @@ func TestBounceReachesTheRolloutPage(t *testing.T) {
 	p := waitForPage(t, b, "/uitrol/demo/GM0344", "e-mail niet afgeleverd")
 	if mails := section(p.body, "h-mails"); !strings.Contains(mails, "niet afgeleverd") {
 		t.Errorf("the e-mail list does not show the bounce:\n%s", mails)
+	}
+}
+
+// TestVendoredCSSIsThePinnedRelease: the console serves the NL Design
+// System's CSS from its own copy; the copy is the release web/package.json
+// pins (npm ci fetched it), not an edited one.
+func TestVendoredCSSIsThePinnedRelease(t *testing.T) {
+	pinned, err := os.ReadFile(filepath.Join("web", "node_modules", "@utrecht", "component-library-css", "dist", "index.css"))
+	if err != nil {
+		t.Fatalf("run npm ci in internal/console/web (make test does): %v", err)
+	}
+	copied, err := staticFS.ReadFile("static/utrecht.css")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(pinned) != string(copied) {
+		t.Error("static/utrecht.css differs from the pinned @utrecht/component-library-css: copy dist/index.css again after changing the pin")
+	}
+}
+
+// TestWholeLifecycleThroughTheConsole: staff take a rollout from its start
+// to graduation with the console alone: it is started on the start page,
+// and every action the scripted actor decides on (plan.Kind.Sample) is sent
+// through a form the rollout's page offers at that moment.
+func TestWholeLifecycleThroughTheConsole(t *testing.T) {
+	s := startSystem(t)
+	b := s.signIn(t, "fatma@stichtingbmp.example", "Fatma")
+	const code = "GM0014" // Groningen
+	id, path := rollout.WorkflowID("demo", code), "/uitrol/demo/"+code
+	t.Cleanup(func() { _ = s.rollout.T.TerminateWorkflow(context.Background(), id, "", "end of test") })
+	form := b.get("/starten")
+	p := b.post("/starten", url.Values{"csrf": {form.csrf(t)}, "scope": {"gemeente"}, "gemeente": {code}, "ronde": {"demo"},
+		"daglengte": {"50ms"}, "email": {"wmo@groningen.example.nl"}})
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("start: %d\n%s", p.status, p.body)
+	}
+	waitForPage(t, b, p.location, "Klaar.")
+
+	var sent []string
+	actor := simulate.Actor{C: s.rollout, Out: io.Discard, Poll: 40 * time.Millisecond,
+		Send: func(ctx context.Context, id, action string, payload plan.Payload) error {
+			page := b.get(path)
+			key := regexp.MustCompile(`action="` + regexp.QuoteMeta(path+"/"+action) + `#([^"]+)"`).FindStringSubmatch(page.body)
+			if key == nil {
+				return fmt.Errorf("the page offers no %s form", action)
+			}
+			vals, err := plan.Values(plan.MustAction(action), payload)
+			if err != nil {
+				return err
+			}
+			vals["csrf"], vals["form"], vals["bevestig"] = []string{page.csrf(t)}, []string{key[1]}, []string{"true"}
+			if r := b.post(path+"/"+action, vals); r.status != http.StatusSeeOther {
+				return fmt.Errorf("%s refused (%d)", action, r.status)
+			}
+			sent = append(sent, action)
+			return nil
+		}}
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	if err := actor.Run(ctx, []string{id}, []simulate.Variant{simulate.HappyPath}); err != nil {
+		t.Fatalf("after %v: %v", sent, err)
+	}
+	var res rollout.Result
+	if err := s.rollout.T.GetWorkflow(t.Context(), id, "").Get(t.Context(), &res); err != nil || res.Outcome != plan.OutcomeGraduated {
+		t.Fatalf("the rollout ended %+v (%v) after %v", res, err, sent)
+	}
+	for _, a := range []string{plan.ActApply, plan.ActAttendance, plan.ActConfirm, plan.ActTeacher, plan.ActFunding, plan.ActEnrol,
+		plan.ActLocation, plan.ActCount, plan.ActProgress, plan.ActGraduates} {
+		if !slices.Contains(sent, a) {
+			t.Errorf("no %s went through the console; sent %v", a, sent)
+		}
 	}
 }

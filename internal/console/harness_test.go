@@ -73,9 +73,9 @@ type system struct {
 	mail    *mailbox
 	rollout *rollout.Client
 	staff   staff.Store
-	logs    *syncBuffer // the console's and the worker's
-	webhook string      // the private key SendGrid signs its events with
-	sg      *sendgridfake.Server
+	logs    *syncBuffer          // the console's
+	webhook string               // the private key SendGrid signs its events with
+	sg      *sendgridfake.Server // where the worker sends its e-mails
 }
 
 type syncBuffer struct {
@@ -98,45 +98,24 @@ func (s *syncBuffer) String() string {
 func startSystem(t testing.TB) *system {
 	t.Helper()
 	te := testenv.Require(t)
-	dbURL := te.NewDatabase(t)
-	t.Setenv("TEMPORAL_ADDRESS", te.Temporal.Address)
-	t.Setenv("TEMPORAL_NAMESPACE", te.Temporal.Namespace)
-	t.Setenv("DATABASE_URL", dbURL)
-	t.Setenv("AMWAHT_METRICS_ADDR", "off")
-	db, err := app.OpenDB(t.Context(), dbURL)
+	// The console's address is known before the worker starts: its e-mails'
+	// personal links lead here.
+	ts := httptest.NewUnstartedServer(nil)
+	ts.Start()
+	t.Cleanup(ts.Close)
+	worker := te.StartWorker(t, map[string]string{"AMWAHT_PUBLIC_URL": ts.URL})
+	db, err := app.OpenDB(t.Context(), worker.DatabaseURL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	// Migrated before the worker starts, so the console never sees a half-built schema.
+	// Waits for the worker's migrations (an advisory lock), so the console
+	// never sees a half-built schema.
 	if _, err := schema.Migrate(t.Context(), db.DB, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
 		t.Fatal(err)
 	}
-	// The worker sends through the SendGrid stand-in, with task links to
-	// this console (its address is known before the worker starts).
-	sg := sendgridfake.New()
-	t.Cleanup(sg.Close)
-	t.Setenv("SENDGRID_API_KEY", "SG.console-test")
-	t.Setenv("SENDGRID_API_HOST", sg.URL)
-	ts := httptest.NewUnstartedServer(nil)
-	ts.Start()
-	t.Cleanup(ts.Close)
-	t.Setenv("AMWAHT_PUBLIC_URL", ts.URL)
-	acfg, err := app.ConfigFromEnv()
-	if err != nil {
-		t.Fatal(err)
-	}
 	logs := &syncBuffer{}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- app.RunWorker(ctx, acfg, slog.New(slog.NewTextHandler(logs, nil))) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("worker: %v", err)
-		}
-	})
-	s := &system{mail: &mailbox{links: map[string][]string{}}, staff: staff.Store{DB: db}, logs: logs, sg: sg}
+	s := &system{mail: &mailbox{links: map[string][]string{}}, staff: staff.Store{DB: db}, logs: logs, sg: worker.SendGrid}
 	c := te.Client(t)
 	u, _ := url.Parse(ts.URL)
 	cfg := Config{Addr: u.Host, PublicURL: u, UIURL: "http://ui.example.org", Namespace: te.Temporal.Namespace}

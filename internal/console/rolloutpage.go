@@ -9,12 +9,14 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 
 	"github.com/stichtingbmp/amwaht/internal/municipality"
 	"github.com/stichtingbmp/amwaht/internal/plan"
 	"github.com/stichtingbmp/amwaht/internal/rollout"
 	"github.com/stichtingbmp/amwaht/internal/staff"
 	"github.com/stichtingbmp/amwaht/internal/timeline"
+	"github.com/stichtingbmp/amwaht/internal/wave"
 )
 
 // rolloutPageData is one rollout: where it stands, its whole plan, the
@@ -69,12 +71,12 @@ func (s *Server) showRollout(w http.ResponseWriter, r *http.Request, m staff.Mem
 		return
 	}
 	rc, _ := s.rollouts(m)
-	in, err := rc.RolloutInput(r.Context(), p.Status.WorkflowID)
+	kept, err := s.plans.of(r.Context(), rc, p.Status)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	sit := situation{st: p.Status, cohort: p.Cohort, wave: in.Wave, now: s.now()}
+	sit := situation{st: p.Status, cohort: p.Cohort, wave: kept, now: s.now()}
 	for _, o := range sit.offers() {
 		var values url.Values
 		var problems plan.Problems
@@ -202,3 +204,35 @@ func isUnavailable(err error) bool {
 	msg := err.Error()
 	return strings.Contains(msg, "Unavailable") || strings.Contains(msg, "connection refused")
 }
+
+// plans keeps each rollout run's plan, read once from its history's first
+// event: a rollout keeps the plan it was started with.
+type plans struct {
+	mu   sync.Mutex
+	byID map[string]wave.Calendar // by workflow ID and first run ID
+}
+
+// of returns a rollout's plan, reading it when not yet known.
+func (p *plans) of(ctx context.Context, rc *rollout.Client, st rollout.Status) (wave.Calendar, error) {
+	key := st.WorkflowID + "/" + st.FirstRunID
+	p.mu.Lock()
+	w, ok := p.byID[key]
+	p.mu.Unlock()
+	if ok && st.FirstRunID != "" {
+		return w, nil
+	}
+	in, err := rc.RolloutInput(ctx, st.WorkflowID)
+	if err != nil {
+		return wave.Calendar{}, err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.byID) >= maxPlans {
+		clear(p.byID) // a few thousand rollouts at most; simply start over
+	}
+	p.byID[key] = in.Wave
+	return in.Wave, nil
+}
+
+// maxPlans bounds the plans kept: every rollout of ten waves.
+const maxPlans = 3420

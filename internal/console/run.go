@@ -96,6 +96,33 @@ func Run(ctx context.Context, cfg Config, acfg app.Config, log *slog.Logger, opt
 	return nil
 }
 
+// healthcheck asks the running console's /healthz, for a container health
+// check (the distroless image has no curl).
+func healthcheck() int {
+	cfg, err := ConfigFromEnv()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "configuration:", err)
+		return 2
+	}
+	host, port, _ := net.SplitHostPort(cfg.Addr)
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	c := http.Client{Timeout: 5 * time.Second}
+	resp, err := c.Get("http://" + net.JoinHostPort(host, port) + "/healthz")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "console:", err)
+		return 1
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		fmt.Fprintln(os.Stderr, "console: /healthz answered", resp.Status)
+		return 1
+	}
+	fmt.Println("ok")
+	return 0
+}
+
 // routes are the pages and, beside them, the codec server the Temporal Web
 // UI decrypts histories with (for signed-in staff only) and SendGrid's
 // signed Event Webhook (when its verification key is set).
@@ -139,8 +166,41 @@ func (s *Server) purgeLinks(ctx context.Context) {
 	}
 }
 
+// Help is what console --help prints.
+const Help = `console: BMP staff's web console for AMWAHT rollouts (see README.md, "The staff console").
+
+Usage:
+  console               serve until SIGTERM or Ctrl-C
+  console healthcheck   ask the running console's /healthz: exit 0 healthy, 1 not
+
+Environment (besides the worker's: DATABASE_URL, TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
+AMWAHT_CODEC_KEYS or AMWAHT_CODEC_KEY_FILE, SENDGRID_API_KEY, SENDGRID_API_HOST,
+AMWAHT_FROM_EMAIL, AMWAHT_REPLY_TO, AMWAHT_LOG_FORMAT):
+  AMWAHT_CONSOLE_ADDR   where it listens (default ` + DefaultAddr + `)
+  AMWAHT_PUBLIC_URL     its address as people reach it, the base of links in e-mails
+                        (default ` + DefaultPublicURL + `; https makes cookies Secure)
+  AMWAHT_UI_URL         the Temporal Web UI, for links and the codec server's CORS origin
+                        (default http://localhost:8233)
+  SENDGRID_WEBHOOK_PUBLIC_KEY or SENDGRID_WEBHOOK_PUBLIC_KEY_FILE
+                        the Event Webhook's verification key; unset: no webhook
+
+Staff who may sign in: starter staff add ADDRESS --name NAME.
+`
+
 // Main is the console binary's whole main.
 func Main() {
+	if len(os.Args) > 1 {
+		switch os.Args[1] {
+		case "-h", "--help", "help":
+			fmt.Print(Help)
+			return
+		case "healthcheck":
+			os.Exit(healthcheck())
+		default:
+			fmt.Fprint(os.Stderr, Help)
+			os.Exit(2)
+		}
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	log, err := app.LoggerFromEnv(os.Stderr)

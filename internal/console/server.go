@@ -17,6 +17,7 @@ import (
 	"github.com/stichtingbmp/amwaht/internal/plan"
 	"github.com/stichtingbmp/amwaht/internal/rollout"
 	"github.com/stichtingbmp/amwaht/internal/staff"
+	"github.com/stichtingbmp/amwaht/internal/wave"
 )
 
 // Server is the console: its handlers share the database, the Temporal
@@ -36,6 +37,7 @@ type Server struct {
 	// Sign-in requests are limited per address and per client.
 	perAddress, perClient *limiter
 	batches               *batches
+	plans                 *plans
 
 	mu      sync.Mutex
 	clients map[int64]client.Client // per staff member: Temporal's identity names them
@@ -73,7 +75,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 		cfg: cfg, db: d.DB, temporal: d.Temporal, keys: d.Keys, staff: staff.Store{DB: d.DB},
 		sessions: newSessions(d.DB, cfg.Secure()), pages: p, mailer: d.Mailer, log: d.Log, now: d.Now,
 		perAddress: newLimiter(3*time.Minute, 5), perClient: newLimiter(30*time.Second, 20),
-		batches: newBatches(), clients: map[int64]client.Client{},
+		batches: newBatches(), plans: &plans{byID: map[string]wave.Calendar{}}, clients: map[int64]client.Client{},
 	}, nil
 }
 

@@ -32,7 +32,7 @@ type startPage struct {
 func (startPage) PageTitle() string { return "Uitrollen starten" }
 
 func (s *Server) startForm(w http.ResponseWriter, r *http.Request, _ staff.Member) {
-	s.render(w, r, http.StatusOK, "start", newStartPage(map[string]string{"scope": "gemeente", "daglengte": "1s"}, nil))
+	s.render(w, r, http.StatusOK, "start", newStartPage(map[string]string{"scope": "gemeente", "daglengte": "10s"}, nil))
 }
 
 func newStartPage(values map[string]string, problems map[string][]string) startPage {
@@ -152,7 +152,7 @@ func (s *Server) readWave(v map[string]string, r *http.Request, add func(string,
 	}
 	day, err := time.ParseDuration(v["daglengte"])
 	if v["ronde"] == wave.Demo && (err != nil || day <= 0 || day > 24*time.Hour) {
-		add("daglengte", "de duur van een demodag is bijvoorbeeld 1s of 5s")
+		add("daglengte", "de duur van een demodag is bijvoorbeeld 10s (tien seconden) of 1m (een minuut)")
 		return wave.Calendar{}
 	}
 	w, err := wave.Lookup(v["ronde"], s.now(), day)

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stichtingbmp/amwaht/internal/app"
 	"github.com/stichtingbmp/amwaht/internal/cli"
 	"github.com/stichtingbmp/amwaht/internal/mail"
 	"github.com/stichtingbmp/amwaht/internal/municipality"
@@ -24,25 +23,8 @@ import (
 // address gets the invitation again, once, with its calendar attachment.
 func TestBounceStallsTheRolloutAndTheCorrectionResends(t *testing.T) {
 	te := testenv.Require(t)
-	sg := sendgridfake.New()
-	t.Cleanup(sg.Close)
-	dbURL := te.NewDatabase(t)
-	t.Setenv("TEMPORAL_ADDRESS", te.Temporal.Address)
-	t.Setenv("TEMPORAL_NAMESPACE", te.Temporal.Namespace)
-	t.Setenv("DATABASE_URL", dbURL)
-	t.Setenv("SENDGRID_API_KEY", "SG.test")
-	t.Setenv("SENDGRID_API_HOST", sg.URL)
-	t.Setenv("AMWAHT_STAFF_EMAIL", "staf@example.org")
-	t.Setenv("AMWAHT_REPLY_TO", "Backoffice (test) <backoffice@example.org>")
-	t.Setenv("AMWAHT_METRICS_ADDR", "off")
-	cfg, err := app.ConfigFromEnv()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- app.RunWorker(ctx, cfg, quiet()) }()
-	t.Cleanup(func() { cancel(); <-done })
+	worker := te.StartWorker(t, map[string]string{"AMWAHT_STAFF_EMAIL": "staf@example.org", "AMWAHT_REPLY_TO": "Backoffice (test) <backoffice@example.org>"})
+	sg, dbURL := worker.SendGrid, worker.DatabaseURL
 
 	c := te.Client(t)
 	staff := rollout.New(c, plan.Actor{Via: plan.ViaCLI, Name: "test"})

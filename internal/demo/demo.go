@@ -22,8 +22,16 @@ import (
 	"github.com/stichtingbmp/amwaht/internal/sendgridfake"
 )
 
-// Municipalities the demo starts rollouts for.
+// Municipalities the demo starts rollouts for, played by the scripted actor.
 var Municipalities = []string{"GM0344", "GM0363", "GM0518", "GM0599"} // Utrecht, Amsterdam, Den Haag, Rotterdam
+
+// Yours is the rollout no script touches: the newcomer takes it from start
+// to graduation in the console. Its days last YourDay, slow enough to act by
+// hand (about an hour and a half in all).
+const (
+	Yours   = "GM0014" // Groningen
+	YourDay = "10s"
+)
 
 // StateDir keeps the demo's Temporal database and, if needed, a private
 // PostgreSQL cluster, so that a second run continues where the first stopped.
@@ -137,6 +145,11 @@ func Run(ctx context.Context, out, errOut io.Writer) error {
 		}
 	}
 
+	args := []string{"start", "--municipality", Yours, "--wave", "demo", "--day-length", YourDay, "--contact-email", "gemeente-" + Yours + "@example.nl", "--contact-name", "Team WMO"}
+	if rc := cli.Run(ctx, args, out, errOut); rc != 0 && rc != cli.ExitRejected {
+		return fmt.Errorf("starting your demo rollout (%s) failed (exit %d)", Yours, rc)
+	}
+
 	signIn, consoleDone, err := startConsole(ctx, cfg, srv.UIURL, out, log)
 	if err != nil {
 		return err
@@ -166,6 +179,9 @@ Rotterdam graduates%s. The whole lifecycle takes about nine minutes.
            sign in as %s with this link (15 minutes, once;
            a new one is printed here when you ask for it on the sign-in page):
            %s
+           Groningen is yours: no script touches it. Its days last %s, so a
+           producer must apply within about ten minutes; record everything
+           on its page (Vandaag → Groningen) and take it to graduation.
   Web UI:  %s/namespaces/default/workflows
            (filter: AmwahtWave = 'demo', or AmwahtStalled = true)
   Try, in another terminal:
@@ -177,7 +193,7 @@ Rotterdam graduates%s. The whole lifecycle takes about nine minutes.
   the console and the UI's codec setting "include cross-origin credentials"
   is on. Open the UI as %s for that (not localhost).
   Ctrl-C stops everything.
-`, byLinks(sink), consolePort, Staff.Email, signIn, srv.UIURL, mailNote(sink), keySource(), CodecEndpoint, srv.UIURL)
+`, byLinks(sink), consolePort, Staff.Email, signIn, YourDay, srv.UIURL, mailNote(sink), keySource(), CodecEndpoint, srv.UIURL)
 
 	select {
 	case <-ctx.Done():

@@ -52,6 +52,10 @@ func TestAgreementWaveThroughTheCLI(t *testing.T) {
 	waitFor(t, 60*time.Second, "the agreement to stall", func() bool {
 		return strings.Contains(mustRun(t, "stalled", "--wave", "2013-overeenkomst"), "agreement")
 	})
+	// The stall shows at once; its e-mails go in the background.
+	s.sg.WaitFor(20*time.Second, func(ms []sendgridfake.Mail) bool {
+		return len(mailsFor(ms, "step-overdue", "agreement")) > 0 && len(mailsFor(ms, "step-escalation", "agreement")) > 0
+	})
 	for tpl, to := range map[string]string{"step-reminder": "wmo@zutphen.example.nl", "step-overdue": "wmo@zutphen.example.nl", "step-escalation": "staf@stichtingbmp.example.nl"} {
 		ms := mailsFor(s.sg.Mails(), tpl, "agreement")
 		if len(ms) != 1 || ms[0].To[0] != to || !strings.Contains(ms[0].Text, "samenwerkingsovereenkomst getekend") {

@@ -8,8 +8,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
 	"strings"
 	"testing"
@@ -40,32 +38,10 @@ type system struct {
 func startSystem(t *testing.T) *system {
 	t.Helper()
 	te := testenv.Require(t)
-	s := &system{te: te, sg: sendgridfake.New(), db: te.NewDatabase(t)}
-	t.Cleanup(s.sg.Close)
-	t.Setenv("TEMPORAL_ADDRESS", te.Temporal.Address)
-	t.Setenv("TEMPORAL_NAMESPACE", te.Temporal.Namespace)
-	t.Setenv("DATABASE_URL", s.db)
-	t.Setenv("SENDGRID_API_KEY", "SG.e2e")
-	t.Setenv("SENDGRID_API_HOST", s.sg.URL)
-	t.Setenv("AMWAHT_STAFF_EMAIL", "staf@stichtingbmp.example.nl")
 	// The tests read the CLI's English (--lang en); staff read Dutch, which
 	// TestWalkingSkeleton checks too.
-	t.Setenv("AMWAHT_LANG", "en")
-	t.Setenv("AMWAHT_ACTOR", "e2e-medewerker")
-	cfg, err := app.ConfigFromEnv()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- app.RunWorker(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil))) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("worker: %v", err)
-		}
-	})
-	return s
+	w := te.StartWorker(t, map[string]string{"AMWAHT_LANG": "en", "AMWAHT_ACTOR": "e2e-medewerker"})
+	return &system{te: te, sg: w.SendGrid, db: w.DatabaseURL}
 }
 
 // run runs the staff CLI and returns its exit code and output.

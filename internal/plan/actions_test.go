@@ -140,3 +140,42 @@ func TestActorLabel(t *testing.T) {
 		t.Error("an over-long actor")
 	}
 }
+
+// TestValuesRoundTrip: a payload written as its form (Values) and read back
+// (Build) is the payload again, for every action.
+func TestValuesRoundTrip(t *testing.T) {
+	for name, example := range examples() {
+		a := MustAction(name)
+		want := example()
+		vals, err := Values(a, want)
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		got, ps := Build(a, vals)
+		if len(ps) > 0 {
+			t.Errorf("%s: %v read back with problems: %s", name, vals, ps.In(EN))
+			continue
+		}
+		if !reflect.DeepEqual(normal(got), normal(want)) {
+			t.Errorf("%s: %+v became %v and then %+v", name, want, vals, got)
+		}
+	}
+}
+
+// normal compares payloads by their JSON, where a moment's zone and an
+// absent field do not count.
+func normal(p Payload) string {
+	b, _ := json.Marshal(p)
+	var m map[string]any
+	_ = json.Unmarshal(b, &m)
+	for k, v := range m {
+		if s, ok := v.(string); ok {
+			if at, err := time.Parse(time.RFC3339Nano, s); err == nil {
+				m[k] = at.UTC().Format(time.RFC3339Nano)
+			}
+		}
+	}
+	b, _ = json.Marshal(m)
+	return string(b)
+}

@@ -13,32 +13,7 @@ import (
 // teacher name once failed the workflow task with GRPC_MESSAGE_TOO_LARGE).
 func TestEveryStringBounded(t *testing.T) {
 	huge := strings.Repeat("x", 1<<20)
-	start := time.Date(2012, 10, 1, 9, 0, 0, 0, time.UTC)
-	half := 1
-	valid := map[string]func() Payload{
-		ActApply: func() Payload {
-			return &ProducerApplication{Organisation: "Welzijn Utrecht", Kind: "roc", ContactName: "Fatma Yilmaz", ContactEmail: "f.yilmaz@example.nl"}
-		},
-		ActAttendance: func() Payload { return &Attendance{Course: "teacher", Day: 1, Teacher: "T1", HalfDays: &half} },
-		ActMakeUp:     func() Payload { return &MakeUp{Course: "teacher", Day: 1, Teacher: "T1", Note: "ingehaald"} },
-		ActConfirm:    func() Payload { return &Confirmation{Step: "handbook", Note: "uitgereikt"} },
-		ActCount:      func() Payload { return &CountReport{Step: "internships", Count: 8} },
-		ActFunding: func() Payload {
-			return &Commitment{Step: "funding", Source: "fund", Name: "Oranje Fonds", AmountCents: 100}
-		},
-		ActTeacher:  func() Payload { return &TeacherProposal{ID: "T1", Name: "Ayse Demir", Email: "a.demir@example.nl"} },
-		ActEnrol:    func() Payload { return &Enrolment{ParticipantIDs: []string{"P01"}} },
-		ActLocation: func() Payload { return &Location{Name: "Buurthuis", Place: "Utrecht"} },
-		ActPostpone: func() Payload { return &Postponement{Start: start, Reason: "later"} },
-		ActExtend:   func() Payload { return &Extension{Step: "funding", Due: start, Reason: "later"} },
-		ActCancel:   func() Payload { return &Cancellation{Reason: "gemeente stopt"} },
-		ActContact: func() Payload {
-			return &ContactCorrection{Party: PartyTeacher, Teacher: "T1", Email: "a.demir@example.nl"}
-		},
-		ActProgress:  func() Payload { return &ProgressReport{Month: 1, Active: 14} },
-		ActPeerGroup: func() Payload { return &PeerGroup{Count: 2} },
-		ActGraduates: func() Payload { return &Graduation{Count: 12} },
-	}
+	valid := examples()
 	for _, a := range Actions() {
 		example, ok := valid[a.Name]
 		if !ok {
@@ -70,6 +45,36 @@ func TestEveryStringBounded(t *testing.T) {
 		if ps := actor.Check(); len(ps) == 0 || len(ps.In(EN)) > 4000 {
 			t.Errorf("a 1 MB actor field: %d problems, %d bytes", len(ps), len(ps.In(EN)))
 		}
+	}
+}
+
+// examples are a valid payload of every action.
+func examples() map[string]func() Payload {
+	start := time.Date(2012, 10, 1, 9, 0, 0, 0, time.UTC)
+	half := 1
+	return map[string]func() Payload{
+		ActApply: func() Payload {
+			return &ProducerApplication{Organisation: "Welzijn Utrecht", Kind: "roc", ContactName: "Fatma Yilmaz", ContactEmail: "f.yilmaz@example.nl"}
+		},
+		ActAttendance: func() Payload { return &Attendance{Course: "teacher", Day: 1, Teacher: "T1", HalfDays: &half} },
+		ActMakeUp:     func() Payload { return &MakeUp{Course: "teacher", Day: 1, Teacher: "T1", Note: "ingehaald"} },
+		ActConfirm:    func() Payload { return &Confirmation{Step: "handbook", Note: "uitgereikt"} },
+		ActCount:      func() Payload { return &CountReport{Step: "internships", Count: 8} },
+		ActFunding: func() Payload {
+			return &Commitment{Step: "funding", Source: "fund", Name: "Oranje Fonds", AmountCents: 100}
+		},
+		ActTeacher:  func() Payload { return &TeacherProposal{ID: "T1", Name: "Ayse Demir", Email: "a.demir@example.nl"} },
+		ActEnrol:    func() Payload { return &Enrolment{ParticipantIDs: []string{"P01"}} },
+		ActLocation: func() Payload { return &Location{Name: "Buurthuis", Place: "Utrecht"} },
+		ActPostpone: func() Payload { return &Postponement{Start: start, Reason: "later"} },
+		ActExtend:   func() Payload { return &Extension{Step: "funding", Due: start, Reason: "later"} },
+		ActCancel:   func() Payload { return &Cancellation{Reason: "gemeente stopt"} },
+		ActContact: func() Payload {
+			return &ContactCorrection{Party: PartyTeacher, Teacher: "T1", Email: "a.demir@example.nl"}
+		},
+		ActProgress:  func() Payload { return &ProgressReport{Month: 1, Active: 14} },
+		ActPeerGroup: func() Payload { return &PeerGroup{Count: 2} },
+		ActGraduates: func() Payload { return &Graduation{Count: 12} },
 	}
 }
 

@@ -305,3 +305,70 @@ func checkMoment(ps *Problems, field string, t time.Time, what Text) {
 		ps.Addf(field, "%s: het jaar moet tussen %d en %d liggen", "%s: the year must be %d to %d", what, minYear, maxYear)
 	}
 }
+
+// Values writes a payload as its action's form would hold it: the inverse
+// of Build, for a form filled in beforehand and for scripts that act
+// through forms (Build(a, Values(a, p)) gives p back).
+func Values(a Action, p Payload) (map[string][]string, error) {
+	b, err := json.Marshal(p)
+	if err != nil {
+		return nil, fmt.Errorf("%s payload: %w", a.Name, err)
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("%s payload: %w", a.Name, err)
+	}
+	out := map[string][]string{}
+	for _, f := range a.Fields {
+		raw, ok := m[f.Name]
+		if !ok {
+			continue
+		}
+		vals, err := f.format(raw)
+		if err != nil {
+			return nil, fmt.Errorf("%s.%s: %w", a.Name, f.Name, err)
+		}
+		if len(vals) > 0 {
+			out[f.Name] = vals
+		}
+	}
+	return out, nil
+}
+
+// format writes one payload value as the field is typed in.
+func (f Field) format(raw json.RawMessage) ([]string, error) {
+	switch f.Type {
+	case FieldRefs:
+		var ids []string
+		err := json.Unmarshal(raw, &ids)
+		return ids, err
+	case FieldInt:
+		var n int
+		err := json.Unmarshal(raw, &n)
+		return []string{strconv.Itoa(n)}, err
+	case FieldEuro:
+		var cents int64
+		err := json.Unmarshal(raw, &cents)
+		return []string{fmt.Sprintf("%d,%02d", cents/100, cents%100)}, err
+	case FieldMoment:
+		var at time.Time
+		err := json.Unmarshal(raw, &at)
+		if at.IsZero() {
+			return nil, err
+		}
+		return []string{at.Format(time.RFC3339Nano)}, err
+	case FieldBool:
+		var yes bool
+		err := json.Unmarshal(raw, &yes)
+		if !yes {
+			return nil, err
+		}
+		return []string{"true"}, err
+	}
+	var s string
+	err := json.Unmarshal(raw, &s)
+	if s == "" {
+		return nil, err
+	}
+	return []string{s}, err
+}

@@ -36,7 +36,11 @@ func (s Step) Stalled() bool {
 // Status answers the status query of a rollout or of its cohort: where it
 // stands and its whole plan.
 type Status struct {
-	WorkflowID   string                    `json:"workflowId"`
+	WorkflowID string `json:"workflowId"`
+	// FirstRunID names the rollout's run (a reset keeps it; a new start
+	// after an end changes it): what it was started with is the same for
+	// its life, so a reader may keep its input by this key.
+	FirstRunID   string                    `json:"firstRunId,omitempty"`
 	Cohort       bool                      `json:"isCohort,omitempty"` // the status of a cohort workflow
 	Municipality municipality.Municipality `json:"municipality"`
 	Wave         string                    `json:"wave"`

@@ -2,7 +2,6 @@ package simulate
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"html"
@@ -11,7 +10,6 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -205,43 +203,8 @@ func pick(page, action string, values url.Values) (url.Values, bool) {
 }
 
 // FormValues writes a payload as a form's fields, as a person would type
-// it: the inverse of plan.Build.
+// it (plan.Values, the inverse of plan.Build).
 func FormValues(a plan.Action, p plan.Payload) (url.Values, error) {
-	raw, err := json.Marshal(p)
-	if err != nil {
-		return nil, err
-	}
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, err
-	}
-	out := url.Values{}
-	for _, f := range a.Fields {
-		v, ok := m[f.Name]
-		if !ok || v == nil {
-			continue
-		}
-		switch x := v.(type) {
-		case float64:
-			if f.Type == plan.FieldEuro {
-				cents := int64(x)
-				out.Set(f.Name, fmt.Sprintf("%d,%02d", cents/100, cents%100))
-			} else {
-				out.Set(f.Name, strconv.FormatInt(int64(x), 10))
-			}
-		case bool:
-			if x {
-				out.Set(f.Name, "true")
-			}
-		case []any:
-			var lines []string
-			for _, e := range x {
-				lines = append(lines, fmt.Sprint(e))
-			}
-			out.Set(f.Name, strings.Join(lines, "\n"))
-		default:
-			out.Set(f.Name, fmt.Sprint(x))
-		}
-	}
-	return out, nil
+	v, err := plan.Values(a, p)
+	return url.Values(v), err
 }

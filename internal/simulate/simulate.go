@@ -60,9 +60,12 @@ type Actor struct {
 	// Leave lists steps the actor leaves to people (a test records them
 	// through the CLI).
 	Leave []string
+	// Send, when set, sends an action instead of the client (a test acts
+	// through the console's forms); the actor still reads through C.
+	Send func(ctx context.Context, id, action string, p plan.Payload) error
 	// Links, when set, sends what the municipality and the producer do
-	// through their personal links (links.go) instead of the client: staff's
-	// part (attendance, confirmations, a postponement) still goes through C.
+	// through their personal links (links.go); staff's part (attendance,
+	// confirmations, a postponement) goes through Send or C.
 	Links *Browser
 }
 
@@ -151,6 +154,9 @@ func (a *Actor) send(ctx context.Context, r *played, action string, p plan.Paylo
 		if addr, party := r.addressFor(action); addr != "" {
 			return " (" + party.Label().In(plan.NL) + " via link)", a.Links.Act(ctx, r.id, addr, action, p)
 		}
+	}
+	if a.Send != nil {
+		return "", a.Send(ctx, r.id, action, p)
 	}
 	_, err = a.C.Act(ctx, r.id, action, p)
 	return "", err
