@@ -97,7 +97,7 @@ func TestTaskPagesInABrowser(t *testing.T) {
 	if l := location(t, ctx); l != s.url+"/taak" {
 		t.Errorf("the link leads to %s, want %s/taak (no token)", l, s.url)
 	}
-	look(t, ctx, check, "taak-gemeente")
+	look(t, ctx, check, "verloop-taak-gemeente")
 	msg := submitted(t, ctx, "put a producer forward", "apply",
 		chromedp.SendKeys(chromedp.ID("apply-organisation"), "Welzijn Utrecht"),
 		chromedp.SetValue(chromedp.ID("apply-kind"), "welzijnsinstelling"),
@@ -106,12 +106,12 @@ func TestTaskPagesInABrowser(t *testing.T) {
 	if !strings.Contains(msg, "De producent is aangemeld") || !strings.Contains(msg, "Wat nu?") {
 		t.Errorf("after putting a producer forward: %q", msg)
 	}
-	look(t, ctx, check, "taak-gemeente-bevestigd")
+	look(t, ctx, check, "verloop-taak-gemeente-bevestigd")
 
 	// The producer, from the e-mail that confirms the application.
 	do(t, ctx, "open the producer's link", chromedp.Navigate(linkIn(t, mailTo(t, s, "producer-course-invitation", "f.yilmaz@welzijnutrecht.example.nl", id))),
 		chromedp.WaitVisible(chromedp.ID("enrol")))
-	look(t, ctx, check, "taak-producent")
+	look(t, ctx, check, "verloop-taak-producent")
 	msg = submitted(t, ctx, "register a teacher", "teacher",
 		chromedp.SendKeys(chromedp.ID("teacher-id"), "T1"),
 		chromedp.SendKeys(chromedp.ID("teacher-name"), "Ayse Demir"),
@@ -145,7 +145,7 @@ func TestTaskPagesInABrowser(t *testing.T) {
 	if st, err := s.rollout.Status(t.Context(), id); err != nil || st.Participants != 0 {
 		t.Errorf("a file with a bad row enrolled %d participants (%v)", st.Participants, err)
 	}
-	look(t, ctx, check, "taak-producent-bestand-fout")
+	look(t, ctx, check, "verloop-taak-producent-bestand-fout")
 	do(t, ctx, "upload a good file",
 		chromedp.SetUploadFiles(chromedp.ID("enrol-csv"), []string{good}),
 		chromedp.Click(chromedp.CSS("#enrol button[type=submit]")),
@@ -166,7 +166,7 @@ func TestTaskPagesInABrowser(t *testing.T) {
 	if !strings.Contains(msg, "De leslocatie is vastgelegd") {
 		t.Errorf("after the location: %q", msg)
 	}
-	look(t, ctx, check, "taak-producent-bevestigd")
+	look(t, ctx, check, "verloop-taak-producent-bevestigd")
 
 	// On a phone: 390 px wide, nothing wider than the screen.
 	do(t, ctx, "a phone's width", chromedp.EmulateViewport(390, 844), chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("h-taken")))
@@ -174,7 +174,7 @@ func TestTaskPagesInABrowser(t *testing.T) {
 		width, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
 		t.Errorf("on a phone the producer's page scrolls sideways: %d px wide (%v)", width, err)
 	}
-	look(t, ctx, check, "taak-producent-telefoon")
+	look(t, ctx, check, "verloop-taak-producent-telefoon")
 	do(t, ctx, "back to a desktop's width", chromedp.EmulateViewport(1280, 900))
 
 	// The teacher, from the invitation to the teacher course.
@@ -183,11 +183,11 @@ func TestTaskPagesInABrowser(t *testing.T) {
 	if expect := text(t, ctx, "#h-verwacht + ul"); !strings.Contains(expect, "6 dagdelen") {
 		t.Errorf("what the teacher is expected to do: %q", expect)
 	}
-	look(t, ctx, check, "taak-docent")
+	look(t, ctx, check, "verloop-taak-docent")
 
 	// A link that does not work.
 	do(t, ctx, "open a forged link", chromedp.Navigate(s.url+"/taak/dit-is-geen-geldige-link-maar-wel-lang-genoeg-000"), chromedp.WaitVisible(chromedp.ID("email")))
-	look(t, ctx, check, "taak-ongeldig")
+	look(t, ctx, check, "verloop-taak-ongeldig")
 
 	// The start gate finds everything it needs: the producer's entries and
 	// BMP's attendance.

@@ -39,13 +39,13 @@ func realWave(t *testing.T) wave.Calendar {
 	return c
 }
 
-// TestTaskPagesOnTheRealCalendar: on a wave of real days the task pages
+// TestTaskPagesInABrowserOnTheRealCalendar: on a wave of real days the task pages
 // write deadlines as dates ("uiterlijk vrijdag 2 maart 2012"), course days
 // with their hours; the pages of the municipality, the producer (with a
 // refused participants file), the teacher and the page for a link that
 // does not work have no WCAG 2.1 AA violation, on a desktop and a phone.
 // (make screenshots takes the README's pictures of the task pages here.)
-func TestTaskPagesOnTheRealCalendar(t *testing.T) {
+func TestTaskPagesInABrowserOnTheRealCalendar(t *testing.T) {
 	s := startSystem(t)
 	ctx := chrome(t)
 	check := newPageCheck(t, ctx)
