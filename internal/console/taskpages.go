@@ -163,6 +163,10 @@ func (s *Server) linkClient(actor plan.Actor) (*rollout.Client, error) {
 // /taak, whose address holds no token (Referrer-Policy: no-referrer keeps it
 // from other sites anyway).
 func (s *Server) openTaskLink(w http.ResponseWriter, r *http.Request) {
+	if !s.tasks().perClient.allow(clientIP(r), s.now()) {
+		s.taskMessage(w, r, http.StatusTooManyRequests, "Even wachten", "Er kwamen veel verzoeken kort na elkaar. Wacht een minuut en open de link dan opnieuw.")
+		return
+	}
 	l, err := s.tasks().links.Use(r.Context(), r.PathValue("token"), s.now(), s.runOf)
 	if errors.Is(err, links.ErrInvalid) {
 		s.taskLinkInvalid(w, r)

@@ -383,6 +383,18 @@ func TestTaskLinksThatDoNotWork(t *testing.T) {
 	if strings.Contains(s.logs.String(), fresh[strings.LastIndex(fresh, "/")+1:]) {
 		t.Error("the log holds a requested link's token")
 	}
+
+	// Guessing links: a client trying many gets a calm refusal.
+	guesser := s.browser(t)
+	for range 80 {
+		forged, _ := links.NewToken()
+		if last = guesser.get(base + forged); last.status == http.StatusTooManyRequests {
+			break
+		}
+	}
+	if last.status != http.StatusTooManyRequests || !strings.Contains(last.body, "Even wachten") {
+		t.Errorf("80 forged links from one client: the last answered %d", last.status)
+	}
 }
 
 // multipartForm posts a form with a file, as a browser does.
