@@ -48,6 +48,12 @@ type Activities struct {
 	// RetentionDays is how many days after sending PurgeOutbox blanks an
 	// e-mail's subject and body (DefaultRetentionDays when zero).
 	RetentionDays int
+	// Links issues the personal task link that every e-mail asking a
+	// municipality, a producer or a teacher to act carries; nil: none.
+	Links LinkIssuer
+	// PublicURL is the console's address as people reach it
+	// (AMWAHT_PUBLIC_URL), the base of the links.
+	PublicURL string
 }
 
 func (a *Activities) logger() *slog.Logger {

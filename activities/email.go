@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -170,6 +171,20 @@ func (a *Activities) SendEmail(ctx context.Context, req EmailRequest) (EmailResu
 		log.Warn("an earlier attempt ended without SendGrid's answer, and SendGrid does not know the e-mail: sending it")
 	}
 
+	// The personal link is made for this attempt, after the claim: an
+	// e-mail already sent gets none, and the outbox keeps the placeholder.
+	var token string
+	if a.linked(req, to) && strings.Contains(msg.Text+msg.HTML, mail.LinkPlaceholder) {
+		var link string
+		var err error
+		if token, link, err = a.issueLink(ctx, req, to, c.ID); err != nil {
+			if rerr := a.record(ctx, c.ID, StatusPending, "", err); rerr != nil {
+				return EmailResult{}, errors.Join(err, rerr)
+			}
+			return EmailResult{}, err
+		}
+		env.Message = withLink(msg, link)
+	}
 	id, sendErr := a.Sender.Send(ctx, env)
 	if sendErr != nil {
 		var se *mail.SendError
@@ -179,6 +194,12 @@ func (a *Activities) SendEmail(ctx context.Context, req EmailRequest) (EmailResu
 			status = StatusFailed
 		case errors.As(sendErr, &se) && se.Unknown:
 			status = StatusSending // SendGrid may have it: the next attempt asks first
+		}
+		if token != "" && status != StatusSending {
+			// Nobody got it; an attempt whose answer was lost keeps it.
+			if err := a.Links.Forget(ctx, token); err != nil {
+				log.Warn("could not delete the personal link of an e-mail SendGrid refused", "outbox_id", c.ID, "err", err)
+			}
 		}
 		if status != StatusFailed {
 			a.countEmailAttemptFailed(req.Template) // an attempt, failed whatever the record does
@@ -217,7 +238,11 @@ func (a *Activities) message(ctx context.Context, req EmailRequest, to Recipient
 	if data.RecipientName == "" {
 		data.RecipientName = to.Name
 	}
+	if a.linked(req, to) {
+		data.Link = linkSentinel
+	}
 	msg, err := mail.RenderFor(req.Template, data, a.backOffice())
+	msg = placeholderLink(msg)
 	if err == nil {
 		var inv *mail.Attachment
 		inv, err = mail.Invitation(data, a.backOffice(), mail.Contact{Name: to.Name, Email: to.Email}, time.Now())

@@ -76,6 +76,22 @@ type Config struct {
 	// OutboxRetentionDays is how many days after sending an e-mail's
 	// subject and body are purged from the outbox.
 	OutboxRetentionDays int
+	// PublicURL is the staff console's address as people reach it
+	// (AMWAHT_PUBLIC_URL): the base of the personal task links in e-mails.
+	PublicURL string
+}
+
+// DefaultPublicURL is the console's address in development.
+const DefaultPublicURL = "http://127.0.0.1:8088"
+
+// parsePublicURL reads AMWAHT_PUBLIC_URL: http or https, a host, no query.
+func parsePublicURL(raw string) (string, error) {
+	raw = strings.TrimRight(raw, "/")
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return "", fmt.Errorf("AMWAHT_PUBLIC_URL=%q: expected the console's address as people reach it, e.g. https://console.stichtingbmp.nl", raw)
+	}
+	return raw, nil
 }
 
 // ConfigFromEnv reads the environment, with defaults for development.
@@ -139,6 +155,9 @@ func ConfigFromEnv() (Config, error) {
 		return c, err
 	}
 	c.ReplyTo = replyTo
+	if c.PublicURL, err = parsePublicURL(envOr("AMWAHT_PUBLIC_URL", DefaultPublicURL)); err != nil {
+		return c, err
+	}
 	if u, err := url.Parse(c.SendGridAPIHost); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return c, fmt.Errorf("SENDGRID_API_HOST=%q: expected a URL such as %s", c.SendGridAPIHost, mail.DefaultHost)
 	}

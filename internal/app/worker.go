@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/stichtingbmp/amwaht/activities"
+	"github.com/stichtingbmp/amwaht/internal/links"
 	"github.com/stichtingbmp/amwaht/internal/mail"
 	"github.com/stichtingbmp/amwaht/internal/rollout"
 	"github.com/stichtingbmp/amwaht/schema"
@@ -171,6 +172,8 @@ func NewActivities(db *sqlx.DB, cfg Config, log *slog.Logger) *activities.Activi
 		Log:        log,
 	}
 	a.RetentionDays = cfg.OutboxRetentionDays
+	// E-mails asking a party to act carry a personal link to the console's task page.
+	a.Links, a.PublicURL = links.Store{DB: db}, cfg.PublicURL
 	if cfg.SendGridAPIKey != "" {
 		a.Sender = mail.SendGrid{APIKey: cfg.SendGridAPIKey, Host: cfg.SendGridAPIHost, Sandbox: cfg.SendGridSandbox}
 	}

@@ -193,7 +193,7 @@ Exit codes: 0 ok, 1 error, 2 usage, 3 rejected by the rollout, 4 not found,
 	root.PersistentFlags().StringVar(&e.langArg, "lang", os.Getenv("AMWAHT_LANG"), "language of the output: nl (default) or en")
 	root.AddCommand(newStart(e), newStatus(e), newSimulate(e), newEmails(e), newPrivacy(e), newMunicipalities(e), newWaves(e))
 	root.AddCommand(actionCommands(e)...)
-	root.AddCommand(newList(e), newStalled(e), newTimeline(e), newStaff(e))
+	root.AddCommand(newList(e), newStalled(e), newTimeline(e), newStaff(e), newLinks(e))
 	return root
 }
 

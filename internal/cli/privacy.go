@@ -81,6 +81,10 @@ func (e *env) printExport(x privacy.Export) {
 		fmt.Fprintln(w, e.t("Console-account: %s <%s>, toegevoegd op %s, %s.", "Console account: %s <%s>, added on %s, %s.",
 			m.Name, m.Email, m.Added.Local().Format(time.DateOnly), state))
 	}
+	for _, p := range x.Participants {
+		fmt.Fprintln(w, e.t("Deelnemer %s van %s (door de producent doorgegeven op %s): %s, %s, telefoon %s.", "Participant %s of %s (uploaded by the producer on %s): %s, %s, phone %s.",
+			p.ID, p.WorkflowID, p.Added.Local().Format(time.DateOnly), p.Name, p.Email, p.Phone))
+	}
 	if len(x.Emails) == 0 {
 		fmt.Fprintln(w, e.t("Geen e-mails aan of over dit adres.", "No e-mails to or about this address."))
 		return
@@ -161,6 +165,10 @@ A rollout that is still running holds the person's address in its
 			if er.Staff > 0 {
 				fmt.Fprintln(e.out, e.t("Console-account geanonimiseerd (adres en naam leeg, inloglinks verwijderd).",
 					"Console account anonymised (address and name blanked, sign-in links deleted)."))
+			}
+			if er.Participants > 0 {
+				fmt.Fprintln(e.out, e.t("Gegevens als deelnemer gewist: %d (de uitrol houdt alleen de deelnemerscode).",
+					"Participant details deleted: %d (the rollout keeps only the participant ID).", er.Participants))
 			}
 			if er.StillStaff {
 				fmt.Fprintln(e.out, e.t("Dit adres hoort bij een medewerker die nog mag inloggen: haal die eerst weg met 'starter staff remove %s' en wis dan opnieuw.",

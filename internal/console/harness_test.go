@@ -20,6 +20,7 @@ import (
 	"github.com/stichtingbmp/amwaht/internal/delivery/signing"
 	"github.com/stichtingbmp/amwaht/internal/plan"
 	"github.com/stichtingbmp/amwaht/internal/rollout"
+	"github.com/stichtingbmp/amwaht/internal/sendgridfake"
 	"github.com/stichtingbmp/amwaht/internal/staff"
 	"github.com/stichtingbmp/amwaht/internal/testenv"
 	"github.com/stichtingbmp/amwaht/schema"
@@ -72,8 +73,9 @@ type system struct {
 	mail    *mailbox
 	rollout *rollout.Client
 	staff   staff.Store
-	logs    *syncBuffer
-	webhook string // the private key SendGrid signs its events with
+	logs    *syncBuffer          // the console's
+	webhook string               // the private key SendGrid signs its events with
+	sg      *sendgridfake.Server // where the worker sends its e-mails
 }
 
 type syncBuffer struct {
@@ -93,10 +95,15 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func startSystem(t *testing.T) *system {
+func startSystem(t testing.TB) *system {
 	t.Helper()
 	te := testenv.Require(t)
-	worker := te.StartWorker(t, nil)
+	// The console's address is known before the worker starts: its e-mails'
+	// personal links lead here.
+	ts := httptest.NewUnstartedServer(nil)
+	ts.Start()
+	t.Cleanup(ts.Close)
+	worker := te.StartWorker(t, map[string]string{"AMWAHT_PUBLIC_URL": ts.URL})
 	db, err := app.OpenDB(t.Context(), worker.DatabaseURL)
 	if err != nil {
 		t.Fatal(err)
@@ -108,11 +115,8 @@ func startSystem(t *testing.T) *system {
 		t.Fatal(err)
 	}
 	logs := &syncBuffer{}
-	s := &system{mail: &mailbox{links: map[string][]string{}}, staff: staff.Store{DB: db}, logs: logs}
+	s := &system{mail: &mailbox{links: map[string][]string{}}, staff: staff.Store{DB: db}, logs: logs, sg: worker.SendGrid}
 	c := te.Client(t)
-	ts := httptest.NewUnstartedServer(nil)
-	ts.Start()
-	t.Cleanup(ts.Close)
 	u, _ := url.Parse(ts.URL)
 	cfg := Config{Addr: u.Host, PublicURL: u, UIURL: "http://ui.example.org", Namespace: te.Temporal.Namespace}
 	s.srv, err = New(cfg, Deps{DB: db, Temporal: c, Keys: codec.TestKeyring(), Mailer: s.mail, Log: slog.New(slog.NewTextHandler(logs, nil))})

@@ -9,9 +9,11 @@ import (
 	"github.com/stichtingbmp/amwaht/internal/staff"
 )
 
-// Mailer sends a staff member their sign-in link.
+// Mailer sends a staff member their sign-in link, and a party the new
+// personal link they asked for on the task pages (mailer_tasks.go).
 type Mailer interface {
 	SignIn(ctx context.Context, m staff.Member, link string) error
+	TaskLink(ctx context.Context, to mail.Contact, d mail.Data) error
 }
 
 // Sender is what sends one e-mail (mail.SendGrid).

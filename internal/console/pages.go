@@ -131,6 +131,8 @@ type view struct {
 	Nav    string
 	UIURL  string
 	Page   any
+	// Public marks a task page (taskpages.go): a party's, not staff's.
+	Public bool
 }
 
 type errorPage struct{ Title, Message string }

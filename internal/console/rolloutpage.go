@@ -33,6 +33,7 @@ type rolloutPageData struct {
 	Forms        []form
 	WebUI        string
 	CohortWebUI  string
+	TaskLinks    []partyLinks // taskstaff.go
 }
 
 func (p rolloutPageData) PageTitle() string {
@@ -85,6 +86,10 @@ func (s *Server) showRollout(w http.ResponseWriter, r *http.Request, m staff.Mem
 		f := buildForm(o, p.Path+"/"+o.Action.Name, values, problems)
 		f.CSRF = s.csrfToken(r.Context())
 		p.Forms = append(p.Forms, f)
+	}
+	if p.TaskLinks, err = s.taskLinksOf(r.Context(), r, p.Path, p.Status.WorkflowID); err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	s.render(w, r, status, "rollout", p)
 }

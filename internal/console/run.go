@@ -144,6 +144,7 @@ func (s *Server) routes(webhookKey string) (*http.ServeMux, error) {
 	}
 	mux.Handle("/codec/", s.WithSession(codec.NewServer(codec.ServerOptions{
 		Keys: s.keys, Namespace: s.cfg.Namespace, AllowedOrigin: origin, Authorize: s.Signed, Log: s.log})))
+	s.mountTaskPages(mux)
 	mux.Handle("/", s.Handler())
 	return mux, nil
 }
@@ -156,6 +157,7 @@ func (s *Server) purgeLinks(ctx context.Context) {
 		if err := s.staff.Purge(ctx, s.now()); err != nil && ctx.Err() == nil {
 			s.log.Warn("purging lapsed sign-in links", "error", err)
 		}
+		s.purgeTaskLinks(ctx)
 		select {
 		case <-ctx.Done():
 			return

@@ -41,6 +41,10 @@ type Server struct {
 
 	mu      sync.Mutex
 	clients map[int64]client.Client // per staff member: Temporal's identity names them
+
+	// The task pages (taskpages.go): their sessions, limits and client.
+	tasksOnce sync.Once
+	taskState *taskPages
 }
 
 // Deps are what a Server runs on.
@@ -93,6 +97,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /uitrol/{wave}/{code}/{action}", s.member(s.act))
 	mux.Handle("GET /uitrol/{wave}/{code}/email/{id}", s.member(s.emailPage))
 	mux.Handle("GET /uitrol/{wave}/{code}/email/{id}/inhoud", s.member(s.emailContent))
+	mux.Handle("POST /uitrol/{wave}/{code}/links-intrekken", s.member(s.revokeTaskLinks))
 	mux.Handle("GET /starten", s.member(s.startForm))
 	mux.Handle("POST /starten", s.member(s.startBatch))
 	mux.Handle("GET /starten/{id}", s.member(s.batchPage))
@@ -201,6 +206,7 @@ func (s *Server) Close() {
 	for _, c := range s.clients {
 		c.Close()
 	}
+	s.closeTasks()
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {

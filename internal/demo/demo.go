@@ -19,6 +19,7 @@ import (
 	"github.com/stichtingbmp/amwaht/internal/codec"
 	"github.com/stichtingbmp/amwaht/internal/devstack"
 	"github.com/stichtingbmp/amwaht/internal/rollout"
+	"github.com/stichtingbmp/amwaht/internal/sendgridfake"
 )
 
 // Municipalities the demo starts rollouts for, played by the scripted actor.
@@ -115,6 +116,16 @@ func Run(ctx context.Context, out, errOut io.Writer) error {
 	if os.Getenv("AMWAHT_REPLY_TO") == "" {
 		os.Setenv("AMWAHT_REPLY_TO", DemoReplyTo)
 	}
+	// Without SendGrid of its own, the worker sends to a stand-in in this
+	// process, which keeps the e-mails: the parties' links are read from it.
+	var sink *mailSink
+	if os.Getenv("SENDGRID_API_KEY") == "" {
+		sg := sendgridfake.New()
+		defer sg.Close()
+		os.Setenv("SENDGRID_API_KEY", "SG.demo")
+		os.Setenv("SENDGRID_API_HOST", sg.URL)
+		sink = newMailSink(sg, envOr("AMWAHT_PUBLIC_URL", app.DefaultPublicURL), out)
+	}
 	cfg, err := app.ConfigFromEnv()
 	if err != nil {
 		return err
@@ -144,20 +155,26 @@ func Run(ctx context.Context, out, errOut io.Writer) error {
 		return err
 	}
 
-	// The scripted actor plays staff and producers, so every phase shows.
+	// The scripted actor plays staff and producers, so every phase shows;
+	// one rollout's municipality and producer act through their links.
 	go func() {
 		args := []string{"simulate", "--wave", "demo"}
 		for _, code := range Municipalities {
-			args = append(args, "--municipality", code)
+			if sink == nil || code != ByLinks {
+				args = append(args, "--municipality", code)
+			}
 		}
 		cli.Run(ctx, args, out, errOut)
 	}()
+	if sink != nil {
+		go driveByLinks(ctx, sink, out, log)
+	}
 
 	fmt.Fprintf(out, `
 amwaht demo is running. A scripted actor ('starter simulate') plays staff:
 Utrecht is short of funding at the start and gets a postponement, Amsterdam
 gets no producer, Den Haag misses a producer course day and makes it up,
-Rotterdam graduates. The whole lifecycle takes about nine minutes.
+Rotterdam graduates%s. The whole lifecycle takes about nine minutes.
   Console: http://127.0.0.1:%d  (staff's web console, in Dutch)
            sign in as %s with this link (15 minutes, once;
            a new one is printed here when you ask for it on the sign-in page):
@@ -170,13 +187,13 @@ Rotterdam graduates. The whole lifecycle takes about nine minutes.
   Try, in another terminal:
            go run ./starter status GM0344 --wave demo
            go run ./starter apply GM0344 --wave demo --organisation "Welzijn Utrecht" --kind welzijnsinstelling --contact-name "Fatma Yilmaz" --contact-email f.yilmaz@example.nl
-  E-mails are stored in PostgreSQL (no SENDGRID_API_KEY set) and logged below.
+%s
   Payloads are encrypted (key: %s); the Web UI shows them decrypted
   through the console's codec server (%s) once you are signed in to
   the console and the UI's codec setting "include cross-origin credentials"
   is on. Open the UI as %s for that (not localhost).
   Ctrl-C stops everything.
-`, consolePort, Staff.Email, signIn, YourDay, srv.UIURL, keySource(), CodecEndpoint, srv.UIURL)
+`, byLinks(sink), consolePort, Staff.Email, signIn, YourDay, srv.UIURL, mailNote(sink), keySource(), CodecEndpoint, srv.UIURL)
 
 	select {
 	case <-ctx.Done():

@@ -37,6 +37,7 @@ var catalogue = []Entry{
 	{"step-escalation", "a step stalls (overdue and unanswered)", "BMP staff"},
 	{"rollout-cancelled", "staff cancel the rollout", "everyone concerned"},
 	{"staff-signin", "a staff member asks to sign in to the console", "that staff member"},
+	{"task-link", "a party asks for a new personal link on the task pages", "that party, at the address the rollout holds"},
 }
 
 // asksToAct are the templates that ask their recipient to do something (come
@@ -192,14 +193,23 @@ func Example(name string) Data {
 		d.Reason = "De producent reageert niet op herinneringen."
 	case "staff-signin":
 		d = Data{RecipientName: "Anouk de Boer", Link: "https://console.stichtingbmp.nl/inloggen/voorbeeld-token"}
+	case "task-link":
+		producer()
+		d.Link = exampleLink
 	case "rollout-cancelled":
 		producer()
 		d.Reason = "De gemeente en de producent hebben besloten de opleiding dit jaar niet te starten."
 		d.Sessions = calendar(d.WorkflowID, "producer-course", 1, 2, 2, w.ProducerCourse...)
 		d.Calendar = CalendarCancel
 	}
+	if asksToAct[name] {
+		d.Link = exampleLink
+	}
 	return d
 }
+
+// exampleLink is what a personal task link looks like in the examples.
+const exampleLink = "https://console.stichtingbmp.nl/taak/voorbeeld-token"
 
 func sessions(days ...plan.Day) []Session {
 	out := make([]Session, len(days))

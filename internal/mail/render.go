@@ -206,3 +206,8 @@ func RenderFor(name string, d Data, backOffice Contact) (Message, error) {
 		HTML:    html.String(),
 	}, nil
 }
+
+// LinkPlaceholder stands where an e-mail's personal task link was: the
+// outbox stores the e-mail with it, never the link, whose token opens the
+// party's task page.
+const LinkPlaceholder = "[persoonlijke link]"

@@ -26,6 +26,9 @@ var Tables = map[string]string{
 	"staff":            "BMP staff who may sign in to the console: address and name; exported by address, erased once removed (the name on what they recorded stays, encrypted, in the histories)",
 	"signin_tokens":    "hashes of one-time sign-in links and whose they are; deleted with the staff member's erasure, purged an hour after lapsing",
 	"sessions":         "console sessions: the staff member's ID and an anti-forgery token; no address or name; they lapse within 12 hours",
+	"task_links":       "hashes of the personal task links e-mailed to parties: rollout, party, teacher ID, the e-mail that carried each (the outbox row holds the address), when issued, used and revoked; nothing about a person of its own; revoked when the rollout ends, deleted 30 days later",
+	"task_sessions":    "task page sessions: the link's hash and an anti-forgery token; no address or name; they lapse within 8 hours",
+	"participants":     "participants' details a producer uploaded on the task page: name, e-mail address, phone, by rollout and participant ID; exported and erased by address",
 }
 
 // StaffMember is the person as a console user.
@@ -66,6 +69,19 @@ type Export struct {
 	Rollouts []string `json:"rollouts"`
 	// Staff is the person's console account, if they are or were BMP staff.
 	Staff []StaffMember `json:"staff"`
+	// Participants are what producers uploaded about the person as a
+	// participant (the rollout's history holds only the ID).
+	Participants []Participant `json:"participants"`
+}
+
+// Participant is the person as a producer enrolled them.
+type Participant struct {
+	WorkflowID string    `db:"workflow_id" json:"workflowId"`
+	ID         string    `db:"participant_id" json:"id"`
+	Name       string    `db:"name" json:"name"`
+	Email      string    `db:"email" json:"email"`
+	Phone      string    `db:"phone" json:"phone"`
+	Added      time.Time `db:"created_at" json:"added"`
 }
 
 // Normalize checks an address and lower-cases it for lookups.
@@ -87,7 +103,7 @@ func ExportOf(ctx context.Context, db *sqlx.DB, email string) (Export, error) {
 	if err != nil {
 		return Export{}, err
 	}
-	x := Export{Address: addr, At: time.Now().UTC(), Emails: []Email{}, Rollouts: []string{}, Staff: []StaffMember{}}
+	x := Export{Address: addr, At: time.Now().UTC(), Emails: []Email{}, Rollouts: []string{}, Staff: []StaffMember{}, Participants: []Participant{}}
 	err = db.SelectContext(ctx, &x.Staff, `SELECT email, name, created_at, removed_at FROM staff WHERE lower(email) = $1 ORDER BY created_at`, addr)
 	if err != nil {
 		return x, fmt.Errorf("read the staff list: %w", err)
@@ -100,14 +116,30 @@ func ExportOf(ctx context.Context, db *sqlx.DB, email string) (Export, error) {
 	if err != nil {
 		return x, fmt.Errorf("read the outbox: %w", err)
 	}
+	err = db.SelectContext(ctx, &x.Participants, `SELECT workflow_id, participant_id, name, email, phone, created_at
+		FROM participants WHERE lower(email) = $1 ORDER BY created_at, workflow_id`, addr)
+	if err != nil {
+		return x, fmt.Errorf("read the participants: %w", err)
+	}
 	seen := map[string]bool{}
-	for _, e := range x.Emails {
-		if !seen[e.WorkflowID] {
-			seen[e.WorkflowID] = true
-			x.Rollouts = append(x.Rollouts, e.WorkflowID)
+	for _, id := range x.rolloutIDs() {
+		if !seen[id] {
+			seen[id] = true
+			x.Rollouts = append(x.Rollouts, id)
 		}
 	}
 	return x, nil
+}
+
+func (x Export) rolloutIDs() []string {
+	var ids []string
+	for _, e := range x.Emails {
+		ids = append(ids, e.WorkflowID)
+	}
+	for _, p := range x.Participants {
+		ids = append(ids, p.WorkflowID)
+	}
+	return ids
 }
 
 // Erasure is what Erase changed.
@@ -129,6 +161,8 @@ type Erasure struct {
 	// StillStaff: the address is a member's who may still sign in; their
 	// account was left alone.
 	StillStaff bool `json:"stillStaff,omitempty"`
+	// Participants: participant details deleted (the rollout keeps the ID).
+	Participants int `json:"participants"`
 }
 
 // Erase blanks, in one transaction, the address, subject, body and error of
@@ -148,7 +182,8 @@ func Erase(ctx context.Context, db *sqlx.DB, email string) (Erasure, error) {
 		return er, fmt.Errorf("erase: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
-	if err := tx.SelectContext(ctx, &er.Rollouts, `SELECT DISTINCT workflow_id FROM outbox WHERE `+concerning+` ORDER BY workflow_id`, addr); err != nil {
+	if err := tx.SelectContext(ctx, &er.Rollouts, `SELECT workflow_id FROM outbox WHERE `+concerning+`
+		UNION SELECT workflow_id FROM participants WHERE lower(email) = $1 ORDER BY workflow_id`, addr); err != nil {
 		return er, fmt.Errorf("erase: %w", err)
 	}
 	if err := tx.GetContext(ctx, &er.InFlight, `SELECT count(*) FROM outbox WHERE `+concerning+` AND status IN ('pending', 'sending')`, addr); err != nil {
@@ -173,6 +208,11 @@ func Erase(ctx context.Context, db *sqlx.DB, email string) (Erasure, error) {
 	if err := eraseStaff(ctx, tx, addr, &er); err != nil {
 		return er, err
 	}
+	r, err = tx.ExecContext(ctx, `DELETE FROM participants WHERE lower(email) = $1`, addr)
+	if err != nil {
+		return er, fmt.Errorf("erase participant details: %w", err)
+	}
+	er.Participants = affected(r)
 	if err := tx.Commit(); err != nil {
 		return er, fmt.Errorf("erase: %w", err)
 	}

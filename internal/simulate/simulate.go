@@ -63,6 +63,10 @@ type Actor struct {
 	// Send, when set, sends an action instead of the client (a test acts
 	// through the console's forms); the actor still reads through C.
 	Send func(ctx context.Context, id, action string, p plan.Payload) error
+	// Links, when set, sends what the municipality and the producer do
+	// through their personal links (links.go); staff's part (attendance,
+	// confirmations, a postponement) goes through Send or C.
+	Links *Browser
 }
 
 // Player is who the actor's actions record when none is set.
@@ -74,6 +78,8 @@ type played struct {
 	wave    wave.Calendar
 	done    map[string]bool
 	ended   bool
+	// The parties' addresses, where their links arrive.
+	municipality, producer string
 }
 
 // Run acts on the rollouts (workflow IDs with their variants) until all have
@@ -89,7 +95,7 @@ func (a *Actor) Run(ctx context.Context, ids []string, variants []Variant) error
 		if !in.Wave.Compressed() {
 			return fmt.Errorf("%s is on wave %s: %w", id, in.Wave.Name, ErrRealWave)
 		}
-		rs[i] = &played{id: id, variant: variants[i], wave: in.Wave, done: map[string]bool{}}
+		rs[i] = &played{id: id, variant: variants[i], wave: in.Wave, done: map[string]bool{}, municipality: in.Contact.Email}
 	}
 	poll := a.Poll
 	if poll <= 0 {
@@ -128,19 +134,47 @@ func (a *Actor) act(ctx context.Context, r *played, key, action string, p plan.P
 	if r.done[key] {
 		return false
 	}
-	send := a.Send
-	if send == nil {
-		send = func(ctx context.Context, id, action string, p plan.Payload) error {
-			_, err := a.C.Act(ctx, id, action, p)
-			return err
+	via, err := a.send(ctx, r, action, p)
+	if err != nil {
+		if via != "" && !errors.Is(err, ErrNoLink) {
+			fmt.Fprintf(a.Out, "simulate: %s: %s%s: %v\n", r.id, key, via, err)
 		}
-	}
-	if err := send(ctx, r.id, action, p); err != nil {
 		return false
 	}
 	r.done[key] = true
-	fmt.Fprintf(a.Out, "simulate: %s: %s\n", r.id, key)
+	fmt.Fprintf(a.Out, "simulate: %s: %s%s\n", r.id, key, via)
 	return true
+}
+
+// send records an action: through the party's personal link when the
+// actor plays the parties that way and the action is theirs, else through
+// the client.
+func (a *Actor) send(ctx context.Context, r *played, action string, p plan.Payload) (via string, err error) {
+	if a.Links != nil {
+		if addr, party := r.addressFor(action); addr != "" {
+			return " (" + party.Label().In(plan.NL) + " via link)", a.Links.Act(ctx, r.id, addr, action, p)
+		}
+	}
+	if a.Send != nil {
+		return "", a.Send(ctx, r.id, action, p)
+	}
+	_, err = a.C.Act(ctx, r.id, action, p)
+	return "", err
+}
+
+// addressFor is where the link of the party who may do the action arrives.
+func (r *played) addressFor(action string) (string, plan.Party) {
+	a, ok := plan.ActionNamed(action)
+	if !ok {
+		return "", ""
+	}
+	switch {
+	case slices.Contains(a.By, plan.PartyMunicipality):
+		return r.municipality, plan.PartyMunicipality
+	case slices.Contains(a.By, plan.PartyProducer) && r.producer != "":
+		return r.producer, plan.PartyProducer
+	}
+	return "", ""
 }
 
 func (a *Actor) step(ctx context.Context, r *played) error {
@@ -151,6 +185,9 @@ func (a *Actor) step(ctx context.Context, r *played) error {
 	}
 	if err != nil {
 		return err
+	}
+	if st.Producer != nil {
+		r.producer = st.Producer.ContactEmail
 	}
 	if st.Phase == plan.PhaseDone {
 		r.ended = true

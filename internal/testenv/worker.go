@@ -24,7 +24,7 @@ type Worker struct {
 // AMWAHT_STAFF_EMAIL), set for the test, then env on top, so commands the
 // test runs in process (the CLI) find the same system. The test fails if
 // the worker stops with an error.
-func (e *Env) StartWorker(t *testing.T, env map[string]string) *Worker {
+func (e *Env) StartWorker(t testing.TB, env map[string]string) *Worker {
 	t.Helper()
 	w := &Worker{DatabaseURL: e.NewDatabase(t), SendGrid: sendgridfake.New()}
 	t.Cleanup(w.SendGrid.Close)

@@ -2,6 +2,7 @@ package wave
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -64,16 +65,40 @@ func when(c Calendar, s plan.Step) string {
 	return v
 }
 
+// whoActs names the step's party and its actions, and whether the party
+// does them itself, through the personal link in its e-mails (the action's
+// declaration lets it), or staff record them.
 func whoActs(s plan.Step, k plan.Kind) string {
-	var acts []string
-	for _, a := range k.Actions {
-		acts = append(acts, "`"+a+"`")
+	var acts, others []string
+	byLink := false
+	for _, name := range k.Actions {
+		acts = append(acts, "`"+name+"`")
+		a, ok := plan.ActionNamed(name)
+		if !ok {
+			continue
+		}
+		confirmOrCount := name == plan.ActConfirm || name == plan.ActCount
+		if slices.Contains(a.By, s.Party) || confirmOrCount && s.Party != plan.PartyStaff {
+			byLink = true
+		}
+		for _, p := range a.By {
+			if p != s.Party && !confirmOrCount && !slices.Contains(others, p.Label().EN) {
+				others = append(others, p.Label().EN)
+			}
+		}
 	}
 	who := s.Party.Label().EN
 	if len(acts) == 0 {
 		return who
 	}
-	return who + ": " + strings.Join(acts, ", ")
+	if byLink {
+		who += " via link (or BMP staff)"
+	}
+	out := who + ": " + strings.Join(acts, ", ")
+	if len(others) > 0 {
+		out += "; the " + strings.Join(others, ", ") + " too, via link"
+	}
+	return out
 }
 
 func reminder(c Calendar, s plan.Step) string {
