@@ -12,7 +12,9 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -43,11 +45,22 @@ func CacheDir() (string, error) {
 
 // TemporalCLI returns the path of the cached Temporal CLI binary,
 // <cache>/temporal-<TemporalCLIVersion>/temporal, building it with
-// `go install` when it is missing. Concurrent callers (parallel test
-// packages, a demo next to a test run) serialise on a file lock, so the
-// build happens once and nobody sees a half-written binary. Progress goes to
-// logw (nil discards it).
+// `go install` when it is missing (see Install).
 func TemporalCLI(ctx context.Context, logw io.Writer) (string, error) {
+	dir, err := Install(ctx, logw, "temporal-"+TemporalCLIVersion, "3 to 6 minutes", temporalCLIPackage+"@"+TemporalCLIVersion)
+	if err != nil {
+		return "", fmt.Errorf("Temporal CLI %s: %w", TemporalCLIVersion, err)
+	}
+	return filepath.Join(dir, "temporal"), nil
+}
+
+// Install returns <cache>/<name>, a folder holding the binaries of pkgs
+// (each "module/path/cmd/x@version"), building them with `go install` when
+// one is missing. Concurrent callers (parallel test packages, a demo next to
+// a test run) serialise on a file lock, so the build happens once and nobody
+// sees a half-written binary. took says how long a first build takes, for
+// the progress line. Progress goes to logw (nil discards it).
+func Install(ctx context.Context, logw io.Writer, name, took string, pkgs ...string) (string, error) {
 	if logw == nil {
 		logw = io.Discard
 	}
@@ -55,48 +68,62 @@ func TemporalCLI(ctx context.Context, logw io.Writer) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	dir := filepath.Join(cache, "temporal-"+TemporalCLIVersion)
-	bin := filepath.Join(dir, "temporal")
-	// Fast path without the lock: the binary only ever appears by rename, so
-	// if it is there it is complete.
-	if isExecutable(bin) {
-		return bin, nil
+	dir := filepath.Join(cache, name)
+	// Fast path without the lock: binaries only ever appear by rename, so
+	// if they are there they are complete.
+	if installed(dir, pkgs) {
+		return dir, nil
 	}
 	if err := os.MkdirAll(cache, 0o755); err != nil {
 		return "", fmt.Errorf("creating cache directory: %w", err)
 	}
-	unlock, err := lockFile(ctx, filepath.Join(cache, "temporal-"+TemporalCLIVersion+".lock"), logw)
+	unlock, err := lockFile(ctx, filepath.Join(cache, name+".lock"), logw)
 	if err != nil {
 		return "", err
 	}
 	defer unlock()
-	// Whoever held the lock before us has probably just built it.
-	if isExecutable(bin) {
-		return bin, nil
+	// Whoever held the lock before us has probably just built them.
+	if installed(dir, pkgs) {
+		return dir, nil
 	}
-	if err := buildTemporalCLI(ctx, cache, dir, bin, logw); err != nil {
+	if err := goInstall(ctx, cache, dir, took, pkgs, logw); err != nil {
 		return "", err
 	}
-	return bin, nil
+	return dir, nil
 }
 
-func buildTemporalCLI(ctx context.Context, cache, dir, bin string, logw io.Writer) error {
+// binaryName is the file go install writes for "module/cmd/x@version": x.
+func binaryName(pkg string) string {
+	pkg, _, _ = strings.Cut(pkg, "@")
+	return path.Base(pkg)
+}
+
+func installed(dir string, pkgs []string) bool {
+	for _, p := range pkgs {
+		if !isExecutable(filepath.Join(dir, binaryName(p))) {
+			return false
+		}
+	}
+	return true
+}
+
+func goInstall(ctx context.Context, cache, dir, took string, pkgs []string, logw io.Writer) error {
 	goBin, err := exec.LookPath("go")
 	if err != nil {
-		return fmt.Errorf("building Temporal CLI %s needs the go command in PATH: %w", TemporalCLIVersion, err)
+		return fmt.Errorf("building %s needs the go command in PATH: %w", strings.Join(pkgs, " "), err)
 	}
 	// Build into a private directory inside the cache (same file system) so
 	// the final rename is atomic and an interrupted build leaves nothing
 	// that looks usable.
-	tmp, err := os.MkdirTemp(cache, ".temporal-build-")
+	tmp, err := os.MkdirTemp(cache, ".build-")
 	if err != nil {
 		return fmt.Errorf("creating build directory: %w", err)
 	}
 	defer os.RemoveAll(tmp)
 
-	fmt.Fprintf(logw, "building Temporal CLI %s once into %s, 3 to 6 minutes\n", TemporalCLIVersion, dir)
+	fmt.Fprintf(logw, "building %s once into %s, %s\n", strings.Join(pkgs, " "), dir, took)
 	start := time.Now()
-	cmd := exec.CommandContext(ctx, goBin, "install", temporalCLIPackage+"@"+TemporalCLIVersion)
+	cmd := exec.CommandContext(ctx, goBin, append([]string{"install"}, pkgs...)...)
 	// Run outside any module so the caller's go.mod/go.work cannot interfere
 	// with `go install pkg@version`.
 	cmd.Dir = tmp
@@ -109,21 +136,23 @@ func buildTemporalCLI(ctx context.Context, cache, dir, bin string, logw io.Write
 	cmd.WaitDelay = 5 * time.Second
 	if err := cmd.Run(); err != nil {
 		if ctx.Err() != nil {
-			return fmt.Errorf("building Temporal CLI %s: %w", TemporalCLIVersion, ctx.Err())
+			return fmt.Errorf("building: %w", ctx.Err())
 		}
-		return fmt.Errorf("building Temporal CLI %s with go install: %w", TemporalCLIVersion, err)
-	}
-	built := filepath.Join(tmp, "temporal")
-	if !isExecutable(built) {
-		return fmt.Errorf("building Temporal CLI %s: go install succeeded but %s is missing", TemporalCLIVersion, built)
+		return fmt.Errorf("building with go install: %w", err)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("creating %s: %w", dir, err)
 	}
-	if err := os.Rename(built, bin); err != nil {
-		return fmt.Errorf("installing Temporal CLI into the cache: %w", err)
+	for _, p := range pkgs {
+		built := filepath.Join(tmp, binaryName(p))
+		if !isExecutable(built) {
+			return fmt.Errorf("go install succeeded but %s is missing", built)
+		}
+		if err := os.Rename(built, filepath.Join(dir, binaryName(p))); err != nil {
+			return fmt.Errorf("installing %s into the cache: %w", binaryName(p), err)
+		}
 	}
-	fmt.Fprintf(logw, "built Temporal CLI %s in %s\n", TemporalCLIVersion, time.Since(start).Round(time.Second))
+	fmt.Fprintf(logw, "built %s in %s\n", strings.Join(pkgs, " "), time.Since(start).Round(time.Second))
 	return nil
 }
 
@@ -145,7 +174,7 @@ func lockFile(ctx context.Context, path string, logw io.Writer) (unlock func(), 
 			return nil, fmt.Errorf("locking %s: %w", path, err)
 		}
 		if !announced {
-			fmt.Fprintf(logw, "waiting for another process that holds %s (building the Temporal CLI)\n", path)
+			fmt.Fprintf(logw, "waiting for another process that holds %s (a build into the cache)\n", path)
 			announced = true
 		}
 		select {
