@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
+	"net"
 	"net/url"
 	"os"
 	"os/exec"
@@ -55,8 +57,7 @@ type ClusterOptions struct {
 // temporalio/server image runs them) on PostgreSQL with SQL visibility: the
 // production topology, without Docker.
 type Cluster struct {
-	Address   string // the frontend's host:port
-	Namespace string
+	Frontend
 
 	bin, dir string
 	tempDir  bool
@@ -122,7 +123,7 @@ func StartCluster(ctx context.Context, opts ClusterOptions, logw io.Writer) (*Cl
 	if err := migrate(ctx, binDir, modDir, pg, opts); err != nil {
 		return nil, err
 	}
-	c := &Cluster{Namespace: opts.Namespace, bin: filepath.Join(binDir, "server"), dir: opts.Dir, out: opts.Output}
+	c := &Cluster{Frontend: Frontend{Namespace: opts.Namespace}, bin: filepath.Join(binDir, "server"), dir: opts.Dir, out: opts.Output}
 	if c.dir == "" {
 		if c.dir, err = os.MkdirTemp("", "amwaht-temporal-"); err != nil {
 			return nil, fmt.Errorf("a folder for the server's configuration: %w", err)
@@ -228,7 +229,7 @@ func (c *Cluster) configure(modDir string, pg *url.URL, o ClusterOptions) error 
 		p := port
 		if k != "FRONTEND_GRPC_PORT" || p == 0 {
 			var err error
-			if p, err = FreePort(); err != nil {
+			if p, err = lowFreePort(); err != nil {
 				return err
 			}
 		}
@@ -450,6 +451,20 @@ func (c *Cluster) LastOutput(n int) string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.output.lastLines(n)
+}
+
+// lowFreePort is a free port below 32768: the server keeps membership ports
+// in a smallint column, and the kernel's own free ports (FreePort) lie above.
+func lowFreePort() (int, error) {
+	for range 200 {
+		p := 10000 + rand.IntN(22000)
+		l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p))
+		if err == nil {
+			l.Close()
+			return p, nil
+		}
+	}
+	return 0, errors.New("no free port between 10000 and 32000")
 }
 
 func lastLines(s string, n int) string {

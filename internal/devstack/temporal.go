@@ -48,11 +48,16 @@ type TemporalOptions struct {
 	Output          io.Writer // the server's stdout and stderr; nil discards
 }
 
+// Frontend is where a Temporal server answers: what a client needs.
+type Frontend struct {
+	Address   string // host:port of the frontend gRPC service
+	Namespace string
+}
+
 // TemporalServer is a running `temporal server start-dev` process.
 type TemporalServer struct {
-	Address   string // host:port of the frontend gRPC service
-	UIURL     string // "" when headless
-	Namespace string
+	Frontend
+	UIURL string // "" when headless
 
 	cmd     *exec.Cmd
 	done    chan struct{} // closed when the process has been reaped
@@ -91,10 +96,9 @@ func StartTemporal(ctx context.Context, bin string, opts TemporalOptions) (*Temp
 
 	hostPort := net.JoinHostPort(opts.IP, strconv.Itoa(opts.Port))
 	s := &TemporalServer{
-		Address:   hostPort,
-		Namespace: opts.Namespace,
-		done:      make(chan struct{}),
-		output:    &tailBuffer{max: 64 << 10},
+		Frontend: Frontend{Address: hostPort, Namespace: opts.Namespace},
+		done:     make(chan struct{}),
+		output:   &tailBuffer{max: 64 << 10},
 	}
 	if !opts.Headless {
 		s.UIURL = "http://" + net.JoinHostPort(opts.IP, strconv.Itoa(opts.UIPort))

@@ -9,18 +9,12 @@ import (
 	"context"
 	"io"
 	"math/rand/v2"
-	"net"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
-	"github.com/stichtingbmp/amwaht/internal/app"
 	"github.com/stichtingbmp/amwaht/internal/cli"
-	"github.com/stichtingbmp/amwaht/internal/plan"
 	"github.com/stichtingbmp/amwaht/internal/rollout"
 	"github.com/stichtingbmp/amwaht/internal/sendgridfake"
 	"github.com/stichtingbmp/amwaht/internal/simulate"
@@ -31,78 +25,11 @@ func TestMain(m *testing.M) {
 	os.Exit(testenv.Main(m, testenv.Options{SearchAttributes: rollout.SearchAttributeFlags()}))
 }
 
-// proxy forwards TCP to PostgreSQL and can cut every connection, standing in
-// for a PostgreSQL restart (the machine's cluster is shared with other tests).
-type proxy struct {
-	ln     net.Listener
-	target string
-	mu     sync.Mutex
-	conns  []net.Conn
-	down   bool
-}
-
-func newProxy(t *testing.T, target string) *proxy {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &proxy{ln: ln, target: target}
-	go p.serve()
-	t.Cleanup(func() { ln.Close(); p.cut() })
-	return p
-}
-
-func (p *proxy) serve() {
-	for {
-		c, err := p.ln.Accept()
-		if err != nil {
-			return
-		}
-		p.mu.Lock()
-		down := p.down
-		p.mu.Unlock()
-		if down {
-			c.Close()
-			continue
-		}
-		u, err := net.Dial("tcp", p.target)
-		if err != nil {
-			c.Close()
-			continue
-		}
-		p.mu.Lock()
-		p.conns = append(p.conns, c, u)
-		p.mu.Unlock()
-		go func() { io.Copy(u, c); u.Close() }()
-		go func() { io.Copy(c, u); c.Close() }()
-	}
-}
-
-func (p *proxy) cut() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, c := range p.conns {
-		c.Close()
-	}
-	p.conns = nil
-}
-
-func (p *proxy) setDown(d bool) {
-	p.mu.Lock()
-	p.down = d
-	p.mu.Unlock()
-	if d {
-		p.cut()
-	}
-}
-
 func TestRolloutsSurviveFaults(t *testing.T) {
 	te := testenv.Require(t)
 	dbURL := te.NewDatabase(t)
 	// The worker reaches PostgreSQL through the proxy.
-	pgHost := "127.0.0.1:5432"
-	px := newProxy(t, pgHost)
-	workerDB := replaceHost(t, dbURL, px.ln.Addr().String())
+	px, workerDB := testenv.ThroughProxy(t, dbURL)
 
 	sg := sendgridfake.New()
 	defer sg.Close()
@@ -124,28 +51,9 @@ func TestRolloutsSurviveFaults(t *testing.T) {
 		return nil
 	})
 
-	bin := filepath.Join(t.TempDir(), "worker")
-	if out, err := exec.Command("go", "build", "-o", bin, "github.com/stichtingbmp/amwaht/worker").CombinedOutput(); err != nil {
-		t.Fatalf("build worker: %v\n%s", err, out)
-	}
-	env := append(os.Environ(),
-		"TEMPORAL_ADDRESS="+te.Temporal.Address, "TEMPORAL_NAMESPACE="+te.Temporal.Namespace,
-		"DATABASE_URL="+workerDB, "SENDGRID_API_KEY=SG.faults", "SENDGRID_API_HOST="+sg.URL,
-		"AMWAHT_METRICS_ADDR=off")
-	var worker *exec.Cmd
-	startWorker := func() {
-		worker = exec.Command(bin)
-		worker.Env = env
-		worker.Stdout, worker.Stderr = io.Discard, io.Discard
-		if testing.Verbose() {
-			worker.Stderr = os.Stderr
-		}
-		if err := worker.Start(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	startWorker()
-	t.Cleanup(func() { worker.Process.Kill(); worker.Wait() })
+	worker := te.StartProcess(t, map[string]string{
+		"DATABASE_URL": workerDB, "SENDGRID_API_KEY": "SG.faults", "SENDGRID_API_HOST": sg.URL,
+	})
 
 	t.Setenv("TEMPORAL_ADDRESS", te.Temporal.Address)
 	t.Setenv("TEMPORAL_NAMESPACE", te.Temporal.Namespace)
@@ -178,80 +86,20 @@ func TestRolloutsSurviveFaults(t *testing.T) {
 			done <- err
 		case <-time.After(at):
 		}
-		worker.Process.Signal(syscall.SIGKILL)
-		worker.Wait()
+		worker.Kill()
 		kills++
 		time.Sleep(time.Duration(200+rng.IntN(800)) * time.Millisecond)
-		startWorker()
+		worker.Start()
 		if kills == 2 {
-			px.setDown(true)
+			px.SetDown(true)
 			time.Sleep(3 * time.Second)
-			px.setDown(false)
+			px.SetDown(false)
 		}
 	}
 	if err := <-done; err != nil {
 		t.Fatalf("simulate: %v", err)
 	}
 
-	started := 0
-	for i, id := range ids {
-		var res rollout.Result
-		if err := c.GetWorkflow(ctx, id, "").Get(ctx, &res); err != nil {
-			t.Errorf("%s: %v", id, err)
-			continue
-		}
-		if want := simulate.ExpectedOutcome(variants[i]); res.Outcome != want {
-			t.Errorf("%s (%s): outcome %s, want %s", id, variants[i], res.Outcome, want)
-		}
-		if res.Outcome == plan.OutcomeGraduated {
-			started++
-			if res.Graduates != 13 {
-				t.Errorf("%s: %d graduates, the acknowledged update said 13", id, res.Graduates)
-			}
-		}
-	}
-	// Every e-mail SendGrid accepted, once; every outbox row sent.
-	seen := map[string]int{}
-	for _, m := range sg.Mails() {
-		seen[m.Key()]++
-	}
-	for k, n := range seen {
-		if n != 1 {
-			t.Errorf("e-mail %s accepted %d times", k, n)
-		}
-	}
-	db, err := app.OpenDB(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	var unsent, sent, premiums int
-	if err := db.Get(&unsent, `SELECT count(*) FROM outbox WHERE status <> 'sent'`); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Get(&sent, `SELECT count(*) FROM outbox WHERE status = 'sent'`); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Get(&premiums, `SELECT count(*) FROM payments`); err != nil {
-		t.Fatal(err)
-	}
-	if unsent != 0 || sent != len(seen) {
-		t.Errorf("outbox: %d sent, %d not sent; SendGrid accepted %d distinct e-mails", sent, unsent, len(seen))
-	}
-	if premiums != started {
-		t.Errorf("premiums paid: %d, cohorts started: %d", premiums, started)
-	}
-	t.Logf("%d rollouts, %d kills, %d e-mails (%d requests to SendGrid), %d premiums", len(ids), kills, len(seen), sg.Requests(), premiums)
-}
-
-func replaceHost(t *testing.T, url, hostPort string) string {
-	t.Helper()
-	const from = "@127.0.0.1:5432/"
-	for i := 0; i+len(from) <= len(url); i++ {
-		if url[i:i+len(from)] == from {
-			return url[:i] + "@" + hostPort + "/" + url[i+len(from):]
-		}
-	}
-	t.Skipf("the fault suite's PostgreSQL proxy needs the cluster at 127.0.0.1:5432 (got %s)", app.RedactURL(url))
-	return ""
+	mails, premiums := testenv.Promises(ctx, t, c, dbURL, sg, ids, variants)
+	t.Logf("%d rollouts, %d kills, %d e-mails (%d requests to SendGrid), %d premiums", len(ids), kills, mails, sg.Requests(), premiums)
 }

@@ -47,15 +47,21 @@ const setupTimeout = 15 * time.Minute
 
 // Options configures Main.
 type Options struct {
-	// SearchAttributes are registered on the dev server, as "Name=Type".
+	// SearchAttributes are registered on the server, as "Name=Type".
 	SearchAttributes []string
+	// Cluster runs Temporal's own server on PostgreSQL (the production
+	// topology, see devstack.StartCluster) instead of the dev server.
+	Cluster bool
 }
 
 // Env is the infrastructure shared by one test package.
 type Env struct {
-	Temporal *devstack.TemporalServer
+	Temporal *devstack.Frontend // where the server answers
 	Postgres *devstack.Postgres
-	CLIPath  string // the Temporal CLI binary, for tests that drive it
+	CLIPath  string // the Temporal CLI binary, for tests that drive it ("" with Options.Cluster)
+	// Cluster is the real server with Options.Cluster (nil otherwise), for
+	// tests that kill and restart it.
+	Cluster *devstack.Cluster
 }
 
 var (
@@ -129,23 +135,6 @@ func setup(opts Options) (_ *Env, _ func(), err error) {
 		}
 	}()
 
-	bin, err := devstack.TemporalCLI(ctx, os.Stderr)
-	if err != nil {
-		return nil, nil, err
-	}
-	srv, err := devstack.StartTemporal(ctx, bin, devstack.TemporalOptions{
-		Headless:         true,
-		SearchAttributes: opts.SearchAttributes,
-	})
-	if err != nil {
-		return nil, nil, err
-	}
-	undo = append(undo, func() {
-		if err := srv.Stop(); err != nil {
-			fmt.Fprintf(os.Stderr, "testenv: %v\n", err)
-		}
-	})
-
 	// Only used when no shared server answers. Under the system temp dir,
 	// whose sticky 1777 mode lets the unprivileged PostgreSQL user reach it
 	// when tests run as root.
@@ -163,7 +152,63 @@ func setup(opts Options) (_ *Env, _ func(), err error) {
 			fmt.Fprintf(os.Stderr, "testenv: %v\n", err)
 		}
 	})
-	return &Env{Temporal: srv, Postgres: pg, CLIPath: bin}, cleanup, nil
+	env := &Env{Postgres: pg}
+	if opts.Cluster {
+		stop, err := env.startCluster(ctx, opts)
+		undo = append(undo, stop...)
+		return env, cleanup, err
+	}
+	bin, err := devstack.TemporalCLI(ctx, os.Stderr)
+	if err != nil {
+		return nil, nil, err
+	}
+	srv, err := devstack.StartTemporal(ctx, bin, devstack.TemporalOptions{
+		Headless:         true,
+		SearchAttributes: opts.SearchAttributes,
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	undo = append(undo, func() {
+		if err := srv.Stop(); err != nil {
+			fmt.Fprintf(os.Stderr, "testenv: %v\n", err)
+		}
+	})
+	env.Temporal, env.CLIPath = &srv.Frontend, bin
+	return env, cleanup, nil
+}
+
+// startCluster starts Temporal's own server on two fresh databases, which
+// the returned undo steps drop after stopping it.
+func (e *Env) startCluster(ctx context.Context, opts Options) (undo []func(), err error) {
+	b := make([]byte, 6)
+	if _, err := rand.Read(b); err != nil {
+		return nil, err
+	}
+	name := "amwaht_temporal_" + hex.EncodeToString(b)
+	undo = append(undo, func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		for _, db := range []string{name, name + "_visibility"} {
+			if err := e.Postgres.DropDatabase(ctx, db); err != nil {
+				fmt.Fprintf(os.Stderr, "testenv: %v\n", err)
+			}
+		}
+	})
+	c, err := devstack.StartCluster(ctx, devstack.ClusterOptions{
+		Postgres: e.Postgres, DBName: name, VisibilityDBName: name + "_visibility",
+		SearchAttributes: opts.SearchAttributes,
+	}, os.Stderr)
+	if err != nil {
+		return undo, err
+	}
+	undo = append(undo, func() {
+		if err := c.Stop(); err != nil {
+			fmt.Fprintf(os.Stderr, "testenv: %v\n", err)
+		}
+	})
+	e.Temporal, e.Cluster = &c.Frontend, c
+	return undo, nil
 }
 
 // quietUnlessPrivate drops FindPostgres's progress messages: every test
