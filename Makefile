@@ -2,11 +2,17 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: demo test bench temporal-cli browser-deps screenshots check check-deploy build clean record-histories
+.PHONY: demo cluster test bench temporal-cli browser-deps screenshots check check-deploy build clean record-histories
 
 ## demo: bring up Temporal (Web UI http://localhost:8233), PostgreSQL, the worker and demo rollouts
 demo:
 	$(GO) run ./cmd/dev demo
+
+## cluster: the production topology without Docker, as docker-compose.yml describes it: Temporal's own
+## server on PostgreSQL (schemas, namespace, search attributes), its Web UI (http://localhost:8080), two
+## workers and the console (http://localhost:8088); the first run builds the server and UI into the cache
+cluster:
+	$(GO) run ./cmd/dev cluster
 
 ## test: formatting, vet, then every test (unit, replay, integration on the real dev server and PostgreSQL)
 test: check check-deploy temporal-cli browser-deps

@@ -1,6 +1,7 @@
 // Command dev sets up amwaht for development: `go run ./cmd/dev demo` (what
-// `make demo` runs) brings up the whole system locally; `temporal-cli`
-// builds the pinned Temporal CLI into the cache once.
+// `make demo` runs) brings up the whole system locally; `cluster` (what `make
+// cluster` runs) the production topology; `temporal-cli` builds the pinned
+// Temporal CLI into the cache once.
 package main
 
 import (
@@ -18,6 +19,9 @@ const usage = `usage: go run ./cmd/dev COMMAND
 
   demo          start the Temporal dev server (Web UI on http://localhost:8233),
                 PostgreSQL, the worker and demo rollouts; Ctrl-C stops all of it
+  cluster       the production topology without Docker, as docker-compose.yml
+                describes it: Temporal server ` + devstack.ServerVersion + ` on PostgreSQL, its Web UI
+                (http://localhost:8080), two workers and the console; Ctrl-C stops all of it
   temporal-cli  build the pinned Temporal CLI (` + devstack.TemporalCLIVersion + `) into the cache once and print its path
 `
 
@@ -32,6 +36,8 @@ func main() {
 	switch os.Args[1] {
 	case "demo":
 		err = demo.Run(ctx, os.Stdout, os.Stderr)
+	case "cluster":
+		err = demo.Cluster(ctx, os.Stdout, os.Stderr)
 	case "temporal-cli":
 		var bin string
 		if bin, err = devstack.TemporalCLI(ctx, os.Stderr); err == nil {
