@@ -24,6 +24,7 @@ func RolloutWorkflow(ctx workflow.Context, in rollout.Input) (rollout.Result, er
 		return rollout.Result{}, err
 	}
 	r := newState(ctx, in)
+	nextBuild(ctx)
 	if err := r.register(ctx, plan.ToRollout); err != nil {
 		return rollout.Result{}, err
 	}
