@@ -12,6 +12,7 @@ import (
 	"github.com/stichtingbmp/amwaht/activities"
 	"github.com/stichtingbmp/amwaht/internal/links"
 	"github.com/stichtingbmp/amwaht/internal/mail"
+	"github.com/stichtingbmp/amwaht/internal/secret"
 	"github.com/stichtingbmp/amwaht/internal/sendgridfake"
 )
 
@@ -69,7 +70,7 @@ type linkRow struct {
 func (f *fixture) link(t *testing.T, token string) *linkRow {
 	t.Helper()
 	var rows []linkRow
-	if err := f.acts.DB.Select(&rows, `SELECT workflow_id, run_id, party, teacher, outbox_id FROM task_links WHERE hash = $1`, links.Hash(token)); err != nil {
+	if err := f.acts.DB.Select(&rows, `SELECT workflow_id, run_id, party, teacher, outbox_id FROM task_links WHERE hash = $1`, secret.Hash(token)); err != nil {
 		t.Fatal(err)
 	}
 	if len(rows) == 0 {

@@ -13,11 +13,11 @@ import (
 	"time"
 
 	"github.com/stichtingbmp/amwaht/internal/cli"
-	"github.com/stichtingbmp/amwaht/internal/links"
 	"github.com/stichtingbmp/amwaht/internal/mail"
 	"github.com/stichtingbmp/amwaht/internal/municipality"
 	"github.com/stichtingbmp/amwaht/internal/plan"
 	"github.com/stichtingbmp/amwaht/internal/rollout"
+	"github.com/stichtingbmp/amwaht/internal/secret"
 	"github.com/stichtingbmp/amwaht/internal/sendgridfake"
 	"github.com/stichtingbmp/amwaht/internal/wave"
 )
@@ -286,7 +286,7 @@ func TestTaskLinksThatDoNotWork(t *testing.T) {
 	amsterdamLink := linkIn(t, mailTo(t, s, "producer-invitation", "wmo-gm0363@example.nl", amsterdam))
 	base := utrechtLink[:strings.LastIndex(utrechtLink, "/")+1]
 
-	forged, _ := links.NewToken()
+	forged, _ := secret.New()
 	var pages []page
 	pages = append(pages, s.browser(t).get(base+forged), s.browser(t).get(base+"kort"), s.browser(t).get("/taak"))
 
@@ -387,7 +387,7 @@ func TestTaskLinksThatDoNotWork(t *testing.T) {
 	// Guessing links: a client trying many gets a calm refusal.
 	guesser := s.browser(t)
 	for range 80 {
-		forged, _ := links.NewToken()
+		forged, _ := secret.New()
 		if last = guesser.get(base + forged); last.status == http.StatusTooManyRequests {
 			break
 		}

@@ -8,10 +8,8 @@ package links
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"database/sql"
-	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -21,6 +19,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/stichtingbmp/amwaht/internal/plan"
+	"github.com/stichtingbmp/amwaht/internal/secret"
 )
 
 // ErrInvalid: the link is unknown (forged, mistyped), revoked, or its
@@ -85,21 +84,6 @@ func (l Link) opens(r Run) bool {
 // Store reads and writes links.
 type Store struct{ DB *sqlx.DB }
 
-// NewToken is a random token of 256 bits, URL-safe (43 characters).
-func NewToken() (string, error) {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		return "", fmt.Errorf("random token: %w", err)
-	}
-	return base64.RawURLEncoding.EncodeToString(b), nil
-}
-
-// Hash is what is stored of a token.
-func Hash(token string) []byte {
-	h := sha256.Sum256([]byte(token))
-	return h[:]
-}
-
 // rolloutOf is the rollout a workflow ID belongs to: a cohort's link opens
 // its rollout's page.
 func rolloutOf(id string) string { return strings.TrimSuffix(id, "-cohort") }
@@ -117,12 +101,12 @@ func (s Store) Issue(ctx context.Context, g Grant, now time.Time) (string, error
 	default:
 		return "", fmt.Errorf("no task links for party %q", g.Party)
 	}
-	token, err := NewToken()
+	token, err := secret.New()
 	if err != nil {
 		return "", err
 	}
 	_, err = s.DB.ExecContext(ctx, `INSERT INTO task_links (hash, workflow_id, run_id, party, teacher, outbox_id, created_at)
-		VALUES ($1, $2, $3, $4, $5, nullif($6, 0), $7)`, Hash(token), rolloutOf(g.WorkflowID), g.RunID, g.Party, g.Teacher, g.OutboxID, now)
+		VALUES ($1, $2, $3, $4, $5, nullif($6, 0), $7)`, secret.Hash(token), rolloutOf(g.WorkflowID), g.RunID, g.Party, g.Teacher, g.OutboxID, now)
 	if err != nil {
 		return "", fmt.Errorf("store task link for the %s of %s: %w", g.Party, g.WorkflowID, err)
 	}
@@ -131,7 +115,7 @@ func (s Store) Issue(ctx context.Context, g Grant, now time.Time) (string, error
 
 // Forget deletes a link that never reached anyone (its e-mail was refused).
 func (s Store) Forget(ctx context.Context, token string) error {
-	_, err := s.DB.ExecContext(ctx, `DELETE FROM task_links WHERE hash = $1`, Hash(token))
+	_, err := s.DB.ExecContext(ctx, `DELETE FROM task_links WHERE hash = $1`, secret.Hash(token))
 	return err
 }
 
@@ -142,7 +126,7 @@ func (s Store) Use(ctx context.Context, token string, now time.Time, runs Runs) 
 	if len(token) > 100 {
 		return Link{}, ErrInvalid
 	}
-	return s.check(ctx, Hash(token), now, runs)
+	return s.check(ctx, secret.Hash(token), now, runs)
 }
 
 // Check opens a link by its hash (as a session names it), on every request

@@ -12,6 +12,7 @@ import (
 	"github.com/stichtingbmp/amwaht/internal/app"
 	"github.com/stichtingbmp/amwaht/internal/links"
 	"github.com/stichtingbmp/amwaht/internal/plan"
+	"github.com/stichtingbmp/amwaht/internal/secret"
 	"github.com/stichtingbmp/amwaht/internal/testenv"
 	"github.com/stichtingbmp/amwaht/schema"
 )
@@ -87,7 +88,7 @@ func TestLinks(t *testing.T) {
 		t.Errorf("the teacher's link: %+v %v", l, err)
 	}
 
-	forged, _ := links.NewToken()
+	forged, _ := secret.New()
 	for name, token := range map[string]string{"forged": forged, "mangled": producer[:42] + "x", "empty": "", "huge": string(make([]byte, 10_000))} {
 		if _, err := s.Use(ctx, token, t0, live.of); !errors.Is(err, links.ErrInvalid) {
 			t.Errorf("a %s token: %v, want ErrInvalid", name, err)

@@ -5,10 +5,7 @@ package staff
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
@@ -19,6 +16,7 @@ import (
 
 	"github.com/stichtingbmp/amwaht/internal/address"
 	"github.com/stichtingbmp/amwaht/internal/plan"
+	"github.com/stichtingbmp/amwaht/internal/secret"
 )
 
 // TokenLifetime is how long a sign-in link may be used.
@@ -111,30 +109,15 @@ func (s Store) ByID(ctx context.Context, id int64) (Member, error) {
 	return m, err
 }
 
-// NewToken makes a random token of 256 bits, URL-safe.
-func NewToken() (string, error) {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		return "", fmt.Errorf("random token: %w", err)
-	}
-	return base64.RawURLEncoding.EncodeToString(b), nil
-}
-
-// Hash is what is stored of a token.
-func Hash(token string) []byte {
-	h := sha256.Sum256([]byte(token))
-	return h[:]
-}
-
 // IssueLink makes a one-time sign-in token for a member; the caller e-mails
 // it and forgets it.
 func (s Store) IssueLink(ctx context.Context, m Member, now time.Time) (string, error) {
-	token, err := NewToken()
+	token, err := secret.New()
 	if err != nil {
 		return "", err
 	}
 	_, err = s.DB.ExecContext(ctx, `INSERT INTO signin_tokens (hash, staff_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
-		Hash(token), m.ID, now, now.Add(TokenLifetime))
+		secret.Hash(token), m.ID, now, now.Add(TokenLifetime))
 	if err != nil {
 		return "", fmt.Errorf("store sign-in token: %w", err)
 	}
@@ -147,7 +130,7 @@ func (s Store) IssueLink(ctx context.Context, m Member, now time.Time) (string, 
 func (s Store) UseLink(ctx context.Context, token string, now time.Time) (Member, error) {
 	var id int64
 	err := s.DB.GetContext(ctx, &id, `UPDATE signin_tokens SET used_at = $2
-		WHERE hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING staff_id`, Hash(token), now)
+		WHERE hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING staff_id`, secret.Hash(token), now)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Member{}, ErrLinkInvalid
 	}

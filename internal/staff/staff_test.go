@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/stichtingbmp/amwaht/internal/app"
+	"github.com/stichtingbmp/amwaht/internal/secret"
 	"github.com/stichtingbmp/amwaht/internal/staff"
 	"github.com/stichtingbmp/amwaht/internal/testenv"
 	"github.com/stichtingbmp/amwaht/schema"
@@ -73,7 +74,7 @@ func TestSignInLinks(t *testing.T) {
 	if err := s.DB.SelectContext(t.Context(), &stored, `SELECT hash FROM signin_tokens`); err != nil {
 		t.Fatal(err)
 	}
-	if len(stored) != 1 || string(stored[0]) != string(staff.Hash(token)) || strings.Contains(string(stored[0]), token) {
+	if len(stored) != 1 || string(stored[0]) != string(secret.Hash(token)) || strings.Contains(string(stored[0]), token) {
 		t.Errorf("stored: %x, want only the SHA-256 of the token", stored)
 	}
 	if got, err := s.UseLink(t.Context(), token, now.Add(14*time.Minute)); err != nil || got.ID != m.ID {
