@@ -10,7 +10,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
-	"sync"
 	"testing"
 	"time"
 
@@ -34,22 +33,7 @@ func TestRolloutsSurviveFaults(t *testing.T) {
 	sg := sendgridfake.New()
 	defer sg.Close()
 	rng := rand.New(rand.NewPCG(42, 7))
-	var rmu sync.Mutex
-	sg.FailWith(func(n int) *sendgridfake.Response {
-		rmu.Lock()
-		defer rmu.Unlock()
-		switch x := rng.IntN(100); {
-		case x < 8:
-			return &sendgridfake.Response{Status: 429, Header: map[string]string{"Retry-After": "1"}}
-		case x < 14:
-			return &sendgridfake.Response{Status: 500}
-		case x < 18:
-			return &sendgridfake.Response{Delay: 1500 * time.Millisecond} // slow, then accepted
-		case x < 21:
-			return &sendgridfake.Response{Drop: true}
-		}
-		return nil
-	})
+	sg.FailWith(sendgridfake.Unreliable(42))
 
 	worker := te.StartProcess(t, map[string]string{
 		"DATABASE_URL": workerDB, "SENDGRID_API_KEY": "SG.faults", "SENDGRID_API_HOST": sg.URL,

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"mime"
 	"net/http"
 	"net/http/httptest"
@@ -347,4 +348,28 @@ func decode(req request) (Mail, string) {
 		m.Attachments = append(m.Attachments, Attachment{Filename: a.Filename, Type: a.Type, Disposition: a.Disposition, Content: b})
 	}
 	return m, ""
+}
+
+// Unreliable is a FailWith policy for fault suites: of every hundred
+// requests, by a generator seeded with seed (the same sequence every run),
+// about 8 are throttled (429 with Retry-After: 1), 6 fail (500), 4 answer
+// after 1.5 s and are accepted, 3 lose their connection; the rest pass.
+func Unreliable(seed uint64) func(n int) *Response {
+	rng := rand.New(rand.NewPCG(seed, 7))
+	var mu sync.Mutex
+	return func(int) *Response {
+		mu.Lock()
+		defer mu.Unlock()
+		switch x := rng.IntN(100); {
+		case x < 8:
+			return &Response{Status: 429, Header: map[string]string{"Retry-After": "1"}}
+		case x < 14:
+			return &Response{Status: 500}
+		case x < 18:
+			return &Response{Delay: 1500 * time.Millisecond}
+		case x < 21:
+			return &Response{Drop: true}
+		}
+		return nil
+	}
 }

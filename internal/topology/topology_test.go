@@ -11,9 +11,7 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"os"
-	"sync"
 	"testing"
 	"time"
 
@@ -134,21 +132,7 @@ func TestFaultsOnCluster(t *testing.T) {
 		px, through = testenv.ThroughProxy(t, u)
 		return through
 	})
-	rng := rand.New(rand.NewPCG(16, 7))
-	var rmu sync.Mutex
-	s.sg.FailWith(func(int) *sendgridfake.Response {
-		rmu.Lock()
-		defer rmu.Unlock()
-		switch x := rng.IntN(100); {
-		case x < 8:
-			return &sendgridfake.Response{Status: 429, Header: map[string]string{"Retry-After": "1"}}
-		case x < 14:
-			return &sendgridfake.Response{Status: 500}
-		case x < 17:
-			return &sendgridfake.Response{Drop: true}
-		}
-		return nil
-	})
+	s.sg.FailWith(sendgridfake.Unreliable(16))
 	codes := []string{"GM0106", "GM0109", "GM0114", "GM0118", "GM0119", "GM0141", "GM0147", "GM0148"}
 	// Days of 150 ms: a server restart (about a second) must not outlast a
 	// whole step's window in the compressed calendar.
