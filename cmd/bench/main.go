@@ -23,6 +23,7 @@ func main() {
 	only := flag.String("only", "", "run one figure: "+strings.Join(bench.Figures, ", "))
 	n := flag.Int("n", 0, "municipalities per figure, to scale counts down for a quick run (0: all 342)")
 	day := flag.Duration("day-length", 0, "how long a demo-wave day lasts in the wave figure (0: one second, as the demo)")
+	prof := flag.String("start-profile", "", "write a CPU profile of the start figure's bulk start to this file")
 	quiet := flag.Bool("q", false, "no progress on stderr")
 	flag.Parse()
 	if flag.NArg() > 0 {
@@ -32,7 +33,7 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	opts := bench.Options{Only: *only, N: *n, DayLength: *day, Out: os.Stdout, Log: os.Stderr}
+	opts := bench.Options{Only: *only, N: *n, DayLength: *day, StartProfile: *prof, Out: os.Stdout, Log: os.Stderr}
 	if *quiet {
 		opts.Log = nil
 	}

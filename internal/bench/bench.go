@@ -49,6 +49,9 @@ type Options struct {
 	// DayLength is how long a demo-wave day lasts in the wave figure; 0
 	// means one second, the demo's.
 	DayLength time.Duration
+	// StartProfile, when set, is a file for a CPU profile of this process
+	// during the start figure's bulk start.
+	StartProfile string
 	// Out receives the figures, one line each; Log the progress.
 	Out, Log io.Writer
 }

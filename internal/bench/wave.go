@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -20,6 +21,7 @@ import (
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 
 	"github.com/stichtingbmp/amwaht/internal/codec"
 	"github.com/stichtingbmp/amwaht/internal/devstack"
@@ -49,6 +51,7 @@ type waveRun struct {
 	workerLast, serverLast int64
 	dbSizes                []dbSize
 	mails                  int
+	queries, updates       int64 // the actors' status queries and actions
 	actorErrors            int
 	describe               string
 	dayLength              time.Duration
@@ -148,7 +151,8 @@ func (b *bench) waveLines(runs []*waveRun) {
 			secs(r.serverCPU), 100*r.serverCPU.Seconds()/r.lifecycle.Seconds(), mib(r.serverPeak), mib(r.serverLast))
 	}))
 	b.line("wave.bench", side(func(r *waveRun) string {
-		return fmt.Sprintf("bench process (starts, actors, e-mail stand-in) %s CPU; %d e-mails; %d refused or failed actions (tried again)", secs(r.actorCPU), r.mails, r.actorErrors)
+		return fmt.Sprintf("bench process (starts, actors, e-mail stand-in) %s CPU; the actors' load: %s status queries (%.0f/s), %s actions, %d of them refused or failed and tried again; %s e-mails",
+			secs(r.actorCPU), thousands(r.queries), float64(r.queries)/r.endedBy.Seconds(), thousands(r.updates), r.actorErrors, thousands(int64(r.mails)))
 	}))
 	b.line("wave.postgres", side(func(r *waveRun) string {
 		var s string
@@ -315,7 +319,8 @@ func (b *bench) waveOn(ctx context.Context, server, workerBin string) (*waveRun,
 	if err := waitSearchAttributes(ctx, c, rolloutInput(b.ms[0], w)); err != nil {
 		return nil, err
 	}
-	rc := &rollout.Client{T: c, Actor: simulate.Player, Converter: codec.NewDataConverter(benchKeys)}
+	qc := &countingClient{Client: c}
+	rc := &rollout.Client{T: qc, Actor: simulate.Player, Converter: codec.NewDataConverter(benchKeys)}
 	ins := make([]rollout.Input, n)
 	for i, m := range b.ms {
 		ins[i] = rolloutInput(m, w)
@@ -364,6 +369,7 @@ func (b *bench) waveOn(ctx context.Context, server, workerBin string) (*waveRun,
 		return nil, fmt.Errorf("scripted actors after %s: %w", secs(r.endedBy), err)
 	}
 	r.actorErrors = counter.errors()
+	r.queries, r.updates = qc.queries.Load(), qc.updates.Load()
 	r.workerCPU, r.serverCPU, r.actorCPU = procCPU(wp.pid())-w0, procCPU(srv.PID())-s0, selfCPU()-c0
 	stop()
 	r.mails = len(sg.Mails())
@@ -527,6 +533,23 @@ func databaseSize(ctx context.Context, pg *devstack.Postgres, name string) (int6
 	var n int64
 	err = db.QueryRowContext(ctx, "SELECT pg_database_size($1)", name).Scan(&n)
 	return n, err
+}
+
+// countingClient counts what the actors ask of the server: their status
+// queries are most of the load a scripted wave adds on top of the rollouts.
+type countingClient struct {
+	client.Client
+	queries, updates atomic.Int64
+}
+
+func (c *countingClient) QueryWorkflow(ctx context.Context, id, runID, queryType string, args ...any) (converter.EncodedValue, error) {
+	c.queries.Add(1)
+	return c.Client.QueryWorkflow(ctx, id, runID, queryType, args...)
+}
+
+func (c *countingClient) UpdateWorkflow(ctx context.Context, o client.UpdateWorkflowOptions) (client.WorkflowUpdateHandle, error) {
+	c.updates.Add(1)
+	return c.Client.UpdateWorkflow(ctx, o)
 }
 
 // lineCounter takes the actors' output and counts the refusals and
