@@ -52,6 +52,7 @@ type waveRun struct {
 	dbSizes                []dbSize
 	mails                  int
 	queries, updates       int64 // the actors' status queries and actions
+	tasks                  taskCounts
 	actorErrors            int
 	describe               string
 	dayLength              time.Duration
@@ -129,6 +130,11 @@ func (b *bench) waveLines(runs []*waveRun) {
 	b.line("wave.handled", side(func(r *waveRun) string {
 		ph := func(p float64) time.Duration { return percentile(r.handled, p) }
 		return fmt.Sprintf("handled (workflow task done) late by p50 %s, p99 %s, max %s days", days(r, ph(50)), days(r, ph(99)), days(r, ph(100)))
+	}))
+	b.line("wave.tasks", side(func(r *waveRun) string {
+		t := r.tasks
+		return fmt.Sprintf("%s workflow tasks completed; timed out waiting on the sticky queue %d, running %d, other %d; failed %d",
+			thousands(int64(t.completed)), t.stickyTimeouts, t.runTimeouts, t.startTimeouts, t.failed)
 	}))
 	b.line("wave.goal", side(func(r *waveRun) string {
 		p99 := float64(percentile(r.fired, 99)) / float64(r.dayLength)
@@ -415,6 +421,7 @@ func (b *bench) waveOn(ctx context.Context, server, workerBin string) (*waveRun,
 		for _, h := range g.hs {
 			r.workflows++
 			r.events += len(h.Events)
+			r.tasks.add(h)
 			fired, handled, long := timerLateness(h)
 			r.fired, r.handled, r.firedLong = append(r.fired, fired...), append(r.handled, handled...), append(r.firedLong, long...)
 			evs := h.GetEvents()
@@ -458,6 +465,34 @@ func waitSearchAttributes(ctx context.Context, c client.Client, in rollout.Input
 	}
 }
 
+// taskCounts counts a wave's workflow tasks and those that did not
+// complete the first time: timed out (on the worker's sticky queue, waiting
+// to be picked up, or while running) or failed.
+type taskCounts struct {
+	completed, stickyTimeouts, startTimeouts, runTimeouts, failed int
+}
+
+func (t *taskCounts) add(h *historypb.History) {
+	for _, e := range h.GetEvents() {
+		switch e.GetEventType() {
+		case enums.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+			t.completed++
+		case enums.EVENT_TYPE_WORKFLOW_TASK_FAILED:
+			t.failed++
+		case enums.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT:
+			a := e.GetWorkflowTaskTimedOutEventAttributes()
+			switch {
+			case a.GetTimeoutType() == enums.TIMEOUT_TYPE_SCHEDULE_TO_START:
+				t.stickyTimeouts++
+			case a.GetTimeoutType() == enums.TIMEOUT_TYPE_START_TO_CLOSE:
+				t.runTimeouts++
+			default:
+				t.startTimeouts++
+			}
+		}
+	}
+}
+
 // timerLateness reads every timer that fired in a history (workflow.Sleep,
 // NewTimer, AwaitWithTimeout alike): how late the server fired it against
 // its start plus its timeout, and how late the workflow task after it
@@ -494,6 +529,9 @@ func timerLateness(h *historypb.History) (fired, handled, long []time.Duration) 
 		case enums.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
 			for _, d := range pending {
 				handled = append(handled, at.Sub(d))
+				if debugDump != nil {
+					fmt.Fprintf(debugDump, "handled %s %s\n", d.Format(time.RFC3339Nano), at.Sub(d))
+				}
 			}
 			pending = pending[:0]
 		}
