@@ -31,11 +31,12 @@ import (
 	"github.com/stichtingbmp/amwaht/internal/municipality"
 	"github.com/stichtingbmp/amwaht/internal/plan"
 	"github.com/stichtingbmp/amwaht/internal/rollout"
+	"github.com/stichtingbmp/amwaht/internal/wave"
 )
 
 // Figures are the figures' names, in the order they run. Memory runs first,
 // so its idle baseline is a worker that has not yet held any workflow.
-var Figures = []string{"memory", "start", "update", "history", "console", "sim2012"}
+var Figures = []string{"memory", "start", "update", "history", "console", "sim2012", "wave"}
 
 // Options configure Run.
 type Options struct {
@@ -45,6 +46,12 @@ type Options struct {
 	// times as many); 0 means all 342. Update round trips scale with it
 	// (300 at 342); the history figure always runs its four rollouts.
 	N int
+	// DayLength is how long a demo-wave day lasts in the wave figure; 0
+	// means one second, the demo's.
+	DayLength time.Duration
+	// StartProfile, when set, is a file for a CPU profile of this process
+	// during the start figure's bulk start.
+	StartProfile string
 	// Out receives the figures, one line each; Log the progress.
 	Out, Log io.Writer
 }
@@ -61,6 +68,9 @@ func Run(ctx context.Context, o Options) error {
 	if o.Only != "" && !slices.Contains(Figures, o.Only) {
 		return fmt.Errorf("unknown figure %q: use one of %s", o.Only, strings.Join(Figures, ", "))
 	}
+	if o.DayLength <= 0 {
+		o.DayLength = wave.DemoDayLength
+	}
 	all := len(municipality.All())
 	if o.N <= 0 || o.N > all {
 		o.N = all
@@ -73,7 +83,7 @@ func Run(ctx context.Context, o Options) error {
 		if o.Only != "" && name != o.Only {
 			continue
 		}
-		if name != "sim2012" && b.s == nil {
+		if name != "sim2012" && name != "wave" && b.s == nil {
 			s, err := startStack(ctx, o)
 			if s != nil {
 				defer s.close(o.Log)
@@ -99,6 +109,8 @@ func Run(ctx context.Context, o Options) error {
 			err = b.consoleFigure(ctx)
 		case "sim2012":
 			err = b.sim2012(ctx)
+		case "wave":
+			err = b.wave(ctx)
 		}
 		if err != nil {
 			b.line(name, "FAILED: "+err.Error())

@@ -5,13 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"time"
 
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
+	"google.golang.org/protobuf/proto"
 
+	"github.com/stichtingbmp/amwaht/internal/codec"
 	"github.com/stichtingbmp/amwaht/internal/municipality"
 	"github.com/stichtingbmp/amwaht/internal/plan"
 	"github.com/stichtingbmp/amwaht/internal/rollout"
@@ -104,7 +108,12 @@ func (b *bench) memory(ctx context.Context) error {
 }
 
 // start: N rollouts started on a still demo wave by 8 goroutines with the
-// CLI's options, against as many no-op rollout.
+// CLI's options, against as many no-op workflows. To find where the bulk
+// start loses, the same N rollouts are also started on a task queue no
+// worker polls (the start path alone: input, codec, search attributes, the
+// Web UI's texts, the server's writes), and the CPU of this process (the
+// starters and the in-process worker) and of the dev server is read for
+// each; Options.StartProfile takes a CPU profile of the real bulk start.
 func (b *bench) start(ctx context.Context) error {
 	s := b.s
 	n := len(b.ms)
@@ -114,15 +123,43 @@ func (b *bench) start(ctx context.Context) error {
 		return err
 	}
 	s.settle(ctx)
+	c0 := s.cpus()
 	noops, dNoop, err := s.startNoops(ctx, "bench-start-noop", n)
+	cNoop := s.cpus().minus(c0)
 	defer func() { _ = s.terminate(context.Background(), noops) }()
 	if err != nil {
 		return err
 	}
 	s.settle(ctx)
+
+	// The start path alone: nobody runs these rollouts.
+	idleWave := wave.Compress(wave.Wave2012(), "demo-start-idle", time.Now(), longDay)
+	idle := make([]string, n)
+	c0 = s.cpus()
+	dIdle, err := parallel(ctx, n, starters, func(ctx context.Context, i int) error {
+		opts := rollout.StartOptions(rolloutInput(b.ms[i], idleWave))
+		opts.TaskQueue = idleQueue
+		idle[i] = opts.ID
+		_, err := s.c.ExecuteWorkflow(ctx, opts, rollout.RolloutWorkflowType, rolloutInput(b.ms[i], idleWave))
+		return err
+	})
+	cIdle := s.cpus().minus(c0)
+	defer func() { _ = s.terminate(context.Background(), idle) }()
+	if err != nil {
+		return err
+	}
+	s.settle(ctx)
+
 	w := wave.Compress(wave.Wave2012(), "demo-start", time.Now(), longDay)
+	stopProfile, err := startProfile(b.o.StartProfile)
+	if err != nil {
+		return err
+	}
+	c0 = s.cpus()
 	t0 := time.Now()
 	ids, dRoll, err := s.startRollouts(ctx, b.ms, w)
+	cRoll := s.cpus().minus(c0)
+	stopProfile()
 	defer func() { _ = s.terminate(context.Background(), ids) }()
 	if err != nil {
 		return err
@@ -135,7 +172,45 @@ func (b *bench) start(ctx context.Context) error {
 	rate := func(d time.Duration) float64 { return float64(n) / d.Seconds() }
 	b.line("start", fmt.Sprintf("%d rollouts, %d at once with the CLI's start options (as starter start --all): %s, %.1f rollouts/s (all invitations stored after %s) | baseline %d benchNoop: %s, %.1f workflows/s | ratio %s",
 		n, starters, secs(dRoll), rate(dRoll), secs(invited), n, secs(dNoop), rate(dNoop), ratio(rate(dRoll), rate(dNoop))))
+	in, err := codec.NewDataConverter(benchKeys).ToPayloads(rolloutInput(b.ms[0], w))
+	if err != nil {
+		return err
+	}
+	b.line("start.idle", fmt.Sprintf("the start path alone (%d rollouts on a task queue no worker polls; input %.1f KiB sealed): %s, %.1f rollouts/s | baseline benchNoop (no input) | ratio %s",
+		n, float64(proto.Size(in))/1024, secs(dIdle), rate(dIdle), ratio(rate(dIdle), rate(dNoop))))
+	per := func(c cpus) string {
+		return fmt.Sprintf("bench process %.1f ms, dev server %.1f ms", c.self.Seconds()*1000/float64(n), c.server.Seconds()*1000/float64(n))
+	}
+	b.line("start.cpu", fmt.Sprintf("CPU per start while starting: rollouts run by the in-process worker %s; rollouts nobody runs %s | baseline benchNoop %s",
+		per(cRoll), per(cIdle), per(cNoop)))
 	return nil
+}
+
+// idleQueue is a task queue no worker polls.
+const idleQueue = "amwaht-bench-idle"
+
+// cpus is the CPU this process and the dev server have used.
+type cpus struct{ self, server time.Duration }
+
+func (s *stack) cpus() cpus { return cpus{selfCPU(), procCPU(s.srv.PID())} }
+
+func (c cpus) minus(d cpus) cpus { return cpus{c.self - d.self, c.server - d.server} }
+
+// startProfile starts a CPU profile into path ("" for none) and returns
+// what stops it.
+func startProfile(path string) (func(), error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 // update: a staff action's round trip (UpdateWorkflow waiting for
