@@ -72,9 +72,10 @@ func TestRollingDeployOfAGuardedChange(t *testing.T) {
 
 	sg := sendgridfake.New()
 	defer sg.Close()
+	dbURL := te.NewDatabase(t)
 	env := append(os.Environ(),
 		"TEMPORAL_ADDRESS="+te.Temporal.Address, "TEMPORAL_NAMESPACE="+te.Temporal.Namespace,
-		"DATABASE_URL="+te.NewDatabase(t), "SENDGRID_API_KEY=SG.deploy", "SENDGRID_API_HOST="+sg.URL,
+		"DATABASE_URL="+dbURL, "SENDGRID_API_KEY=SG.deploy", "SENDGRID_API_HOST="+sg.URL,
 		"AMWAHT_STAFF_EMAIL=staf@stichtingbmp.example.nl", "AMWAHT_METRICS_ADDR=off")
 	start := func(w *build) {
 		w.cmd = exec.Command(w.bin)
@@ -135,15 +136,14 @@ func TestRollingDeployOfAGuardedChange(t *testing.T) {
 
 	ids := append(slices.Clone(before), after...)
 	variants := append(slices.Clone(beforeVariants), afterVariants...)
+	// Both builds sent e-mails and paid premiums: each went out once.
+	mails, _ := testenv.Promises(ctx, t, c, dbURL, sg, ids, variants)
 	histories := 0
 	for i, id := range ids {
 		var res rollout.Result
 		if err := c.GetWorkflow(ctx, id, "").Get(ctx, &res); err != nil {
 			t.Errorf("%s: %v", id, err)
 			continue
-		}
-		if want := simulate.ExpectedOutcome(variants[i]); res.Outcome != want {
-			t.Errorf("%s (%s): outcome %s, want %s", id, variants[i], res.Outcome, want)
 		}
 		h := history(ctx, t, c, id)
 		histories++
@@ -196,18 +196,8 @@ func TestRollingDeployOfAGuardedChange(t *testing.T) {
 		t.Errorf("%s finds %d rollouts, want the %d started on build B", q, n, len(after))
 	}
 
-	// Both builds sent e-mails; each e-mail went out once.
-	seen := map[string]int{}
-	for _, m := range sg.Mails() {
-		seen[m.Key()]++
-	}
-	for k, n := range seen {
-		if n != 1 {
-			t.Errorf("e-mail %s accepted %d times", k, n)
-		}
-	}
 	t.Logf("%d rollouts (%d before the deploy, %d after), %d histories without a failed workflow task, %d e-mails once each; builds %.1f s, rollouts %.1f s (A stopped after %.1f s)",
-		len(ids), len(before), len(after), histories, len(seen), built.Sub(began).Seconds(), time.Since(built).Seconds(), stopped.Sub(built).Seconds())
+		len(ids), len(before), len(after), histories, mails, built.Sub(began).Seconds(), time.Since(built).Seconds(), stopped.Sub(built).Seconds())
 }
 
 func goBuild(t *testing.T, out string, flags ...string) {
