@@ -17,7 +17,6 @@ import (
 	"github.com/stichtingbmp/amwaht/internal/mail"
 	"github.com/stichtingbmp/amwaht/internal/sendgridfake"
 	"github.com/stichtingbmp/amwaht/internal/testenv"
-	"github.com/stichtingbmp/amwaht/schema"
 )
 
 func TestMain(m *testing.M) { os.Exit(testenv.Main(m, testenv.Options{})) }
@@ -33,14 +32,7 @@ type fixture struct {
 func newFixture(t *testing.T, noKey bool) *fixture {
 	t.Helper()
 	te := testenv.Require(t)
-	db, err := app.OpenDB(t.Context(), te.NewDatabase(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := schema.Migrate(t.Context(), db.DB, testLogger()); err != nil {
-		t.Fatal(err)
-	}
+	db := testenv.OpenMigrated(t, te.NewDatabase(t))
 	sg := sendgridfake.New()
 	t.Cleanup(sg.Close)
 	cfg := app.Config{SendGridAPIKey: "SG.test", SendGridAPIHost: sg.URL, FromEmail: "amwaht@stichtingbmp.nl", StaffEmail: "staf@stichtingbmp.nl",

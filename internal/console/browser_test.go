@@ -179,7 +179,7 @@ func TestConsoleInABrowser(t *testing.T) {
 	}
 	// Utrecht's producer applies at once; its producer course is over some
 	// ten seconds later, when its funding step opens.
-	utrecht := startRolloutIn(t, s, "GM0344", soonAfterDeadline(3*time.Second, 250*time.Millisecond))
+	utrecht := startOn(t, s, "GM0344", soonAfterDeadline(3*time.Second, 250*time.Millisecond))
 	apply(t, s, utrecht)
 	prepDeadline := time.Now().Add(60 * time.Second)
 	stuck := startRollout(t, s, "GM0518", 50*time.Millisecond)

@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/stichtingbmp/amwaht/internal/delivery/signing"
-	"github.com/stichtingbmp/amwaht/internal/mail"
 	"github.com/stichtingbmp/amwaht/internal/municipality"
 	"github.com/stichtingbmp/amwaht/internal/plan"
 	"github.com/stichtingbmp/amwaht/internal/rollout"
@@ -285,7 +284,7 @@ func TestStartAProvince(t *testing.T) {
 func startRollout(t *testing.T, s *system, code string, day time.Duration) string {
 	t.Helper()
 	w, _ := wave.Lookup(wave.Demo, time.Now(), day)
-	return startRolloutIn(t, s, code, w)
+	return startOn(t, s, code, w)
 }
 
 // soonAfterDeadline is the demo wave with its application deadline a
@@ -295,25 +294,6 @@ func soonAfterDeadline(in, day time.Duration) wave.Calendar {
 	w := wave.Compress(wave.Wave2012(), wave.Demo, now, day)
 	shift := w.ApplicationDeadline().Sub(now) - in
 	return wave.Compress(wave.Wave2012(), wave.Demo, now.Add(-shift), day)
-}
-
-// startRolloutIn starts a rollout in a wave.
-func startRolloutIn(t *testing.T, s *system, code string, w wave.Calendar) string {
-	t.Helper()
-	mu, err := municipality.Lookup(code)
-	if err != nil {
-		t.Fatal(err)
-	}
-	id, err := s.rollout.Start(t.Context(), rollout.Input{Municipality: mu, Wave: w, Contact: mail.Contact{Name: "Team WMO", Email: "wmo-" + strings.ToLower(code) + "@example.nl"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = s.rollout.T.TerminateWorkflow(ctx, id, "", "end of test")
-	})
-	return id
 }
 
 // apply has a producer apply, as the municipality would.

@@ -15,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stichtingbmp/amwaht/internal/app"
 	"github.com/stichtingbmp/amwaht/internal/codec"
 	"github.com/stichtingbmp/amwaht/internal/delivery/signing"
 	"github.com/stichtingbmp/amwaht/internal/plan"
@@ -23,7 +22,6 @@ import (
 	"github.com/stichtingbmp/amwaht/internal/sendgridfake"
 	"github.com/stichtingbmp/amwaht/internal/staff"
 	"github.com/stichtingbmp/amwaht/internal/testenv"
-	"github.com/stichtingbmp/amwaht/schema"
 )
 
 func TestMain(m *testing.M) {
@@ -104,21 +102,15 @@ func startSystem(t testing.TB) *system {
 	ts.Start()
 	t.Cleanup(ts.Close)
 	worker := te.StartWorker(t, map[string]string{"AMWAHT_PUBLIC_URL": ts.URL})
-	db, err := app.OpenDB(t.Context(), worker.DatabaseURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
 	// Waits for the worker's migrations (an advisory lock), so the console
 	// never sees a half-built schema.
-	if _, err := schema.Migrate(t.Context(), db.DB, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
-		t.Fatal(err)
-	}
+	db := testenv.OpenMigrated(t, worker.DatabaseURL)
 	logs := &syncBuffer{}
 	s := &system{mail: &mailbox{links: map[string][]string{}}, staff: staff.Store{DB: db}, logs: logs, sg: worker.SendGrid}
 	c := te.Client(t)
 	u, _ := url.Parse(ts.URL)
 	cfg := Config{Addr: u.Host, PublicURL: u, UIURL: "http://ui.example.org", Namespace: te.Temporal.Namespace}
+	var err error
 	s.srv, err = New(cfg, Deps{DB: db, Temporal: c, Keys: codec.TestKeyring(), Mailer: s.mail, Log: slog.New(slog.NewTextHandler(logs, nil))})
 	if err != nil {
 		t.Fatal(err)

@@ -19,12 +19,10 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
-	"github.com/stichtingbmp/amwaht/internal/app"
 	"github.com/stichtingbmp/amwaht/internal/delivery"
 	"github.com/stichtingbmp/amwaht/internal/delivery/signing"
 	"github.com/stichtingbmp/amwaht/internal/rollout"
 	"github.com/stichtingbmp/amwaht/internal/testenv"
-	"github.com/stichtingbmp/amwaht/schema"
 )
 
 func TestMain(m *testing.M) {
@@ -76,14 +74,7 @@ func newWebhook(t *testing.T, rep delivery.Reporter) *webhook {
 // newWebhookOn is the handler on the database at url.
 func newWebhookOn(t *testing.T, rep delivery.Reporter, url string) *webhook {
 	t.Helper()
-	db, err := app.OpenDB(t.Context(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := schema.Migrate(t.Context(), db.DB, quiet()); err != nil {
-		t.Fatal(err)
-	}
+	db := testenv.OpenMigrated(t, url)
 	priv, pub, err := signing.NewKeyPair()
 	if err != nil {
 		t.Fatal(err)

@@ -1,17 +1,13 @@
 package privacy_test
 
 import (
-	"io"
-	"log/slog"
 	"os"
 	"testing"
 
-	"github.com/stichtingbmp/amwaht/internal/app"
 	"github.com/stichtingbmp/amwaht/internal/participants"
 	"github.com/stichtingbmp/amwaht/internal/plan"
 	"github.com/stichtingbmp/amwaht/internal/privacy"
 	"github.com/stichtingbmp/amwaht/internal/testenv"
-	"github.com/stichtingbmp/amwaht/schema"
 )
 
 func TestMain(m *testing.M) { os.Exit(testenv.Main(m, testenv.Options{})) }
@@ -20,14 +16,7 @@ func TestMain(m *testing.M) { os.Exit(testenv.Main(m, testenv.Options{})) }
 // in the person's export, by address, and gone after their erasure, while
 // the other participants' stay.
 func TestParticipantDetails(t *testing.T) {
-	db, err := app.OpenDB(t.Context(), testenv.Require(t).NewDatabase(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := schema.Migrate(t.Context(), db.DB, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
-		t.Fatal(err)
-	}
+	db := testenv.OpenMigrated(t, testenv.Require(t).NewDatabase(t))
 	tx, err := db.BeginTxx(t.Context(), nil)
 	if err != nil {
 		t.Fatal(err)

@@ -2,32 +2,21 @@ package staff_test
 
 import (
 	"errors"
-	"io"
-	"log/slog"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/stichtingbmp/amwaht/internal/app"
 	"github.com/stichtingbmp/amwaht/internal/secret"
 	"github.com/stichtingbmp/amwaht/internal/staff"
 	"github.com/stichtingbmp/amwaht/internal/testenv"
-	"github.com/stichtingbmp/amwaht/schema"
 )
 
 func TestMain(m *testing.M) { os.Exit(testenv.Main(m, testenv.Options{})) }
 
 func newStore(t *testing.T) staff.Store {
 	t.Helper()
-	db, err := app.OpenDB(t.Context(), testenv.Require(t).NewDatabase(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := schema.Migrate(t.Context(), db.DB, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
-		t.Fatal(err)
-	}
+	db := testenv.OpenMigrated(t, testenv.Require(t).NewDatabase(t))
 	return staff.Store{DB: db}
 }
 
