@@ -139,16 +139,22 @@ type errorPage struct{ Title, Message string }
 
 // render writes a page; the layout shows the member and the flash message.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, page any) {
-	t := s.pages.byName[name]
 	v := view{Page: page, CSRF: s.csrfToken(r.Context()), UIURL: s.cfg.UIURL, Nav: name}
 	if m, ok := r.Context().Value(memberKey{}).(staff.Member); ok {
 		v.Member = &m
 	}
 	v.Flash = s.sessions.PopString(r.Context(), keyFlash)
 	v.Title = titleOf(page)
+	s.writePage(w, status, name, v)
+}
+
+// writePage renders page name in the layout whole before it writes a byte,
+// so a template error becomes a clean 500, not half a page; nothing is
+// cached, since every page holds a form token or personal data.
+func (s *Server) writePage(w http.ResponseWriter, status int, name string, v view) {
 	var b bytes.Buffer
-	if err := t.ExecuteTemplate(&b, "layout", v); err != nil {
-		s.log.Error("render page", "page", name, "error", err)
+	if err := s.pages.byName[name].ExecuteTemplate(&b, "layout", v); err != nil {
+		s.log.Error("render page", "page", name, "public", v.Public, "error", err)
 		http.Error(w, "De pagina kon niet worden gemaakt.", http.StatusInternalServerError)
 		return
 	}

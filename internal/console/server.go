@@ -125,6 +125,26 @@ func (s *Server) WithSession(h http.Handler) http.Handler { return s.sessions.Lo
 // csrf refuses a state-changing request whose form lacks the session's
 // token, with 403; every page gets the token to put in its forms.
 func (s *Server) csrf(next http.Handler) http.Handler {
+	return formGuard{
+		token: func(ctx context.Context) string { return s.sessions.GetString(ctx, keyCSRF) },
+		refuse: func(w http.ResponseWriter, r *http.Request, status int, title, msg string) {
+			s.render(w, r, status, "error", errorPage{Title: title, Message: msg})
+		},
+		tooLarge: "Wat u verstuurde is te groot. Een formulier of bestand mag ten hoogste 1 MB zijn.",
+		expired:  "Dit formulier is verlopen of niet door de console gemaakt. Ga terug, laad de pagina opnieuw en probeer het nog eens.",
+	}.wrap(next)
+}
+
+// formGuard is the check every form of both sides passes: a bounded body,
+// and the anti-forgery token of the session it belongs to. Each side says
+// whose token it is and how a refusal looks.
+type formGuard struct {
+	token             func(context.Context) string
+	refuse            func(w http.ResponseWriter, r *http.Request, status int, title, msg string)
+	tooLarge, expired string
+}
+
+func (g formGuard) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodGet || r.Method == http.MethodHead {
 			next.ServeHTTP(w, r)
@@ -132,12 +152,11 @@ func (s *Server) csrf(next http.Handler) http.Handler {
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 		if err := r.ParseMultipartForm(maxForm); err != nil && !errors.Is(err, http.ErrNotMultipart) {
-			s.render(w, r, http.StatusRequestEntityTooLarge, "error", errorPage{Title: "Te groot", Message: "Wat u verstuurde is te groot. Een formulier of bestand mag ten hoogste 1 MB zijn."})
+			g.refuse(w, r, http.StatusRequestEntityTooLarge, "Te groot", g.tooLarge)
 			return
 		}
-		if !sameToken(r.PostFormValue("csrf"), s.sessions.GetString(r.Context(), keyCSRF)) {
-			s.render(w, r, http.StatusForbidden, "error", errorPage{Title: "Formulier verlopen",
-				Message: "Dit formulier is verlopen of niet door de console gemaakt. Ga terug, laad de pagina opnieuw en probeer het nog eens."})
+		if !sameToken(r.PostFormValue("csrf"), g.token(r.Context())) {
+			g.refuse(w, r, http.StatusForbidden, "Formulier verlopen", g.expired)
 			return
 		}
 		next.ServeHTTP(w, r)

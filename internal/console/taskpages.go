@@ -1,7 +1,6 @@
 package console
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -101,23 +100,12 @@ func (s *Server) mountTaskPages(mux *http.ServeMux) {
 // taskCSRF refuses a form without the task session's token, as the staff
 // side does with its own.
 func (s *Server) taskCSRF(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodGet || r.Method == http.MethodHead {
-			next.ServeHTTP(w, r)
-			return
-		}
-		r.Body = http.MaxBytesReader(w, r.Body, maxForm)
-		if err := r.ParseMultipartForm(maxForm); err != nil && !errors.Is(err, http.ErrNotMultipart) {
-			s.taskMessage(w, r, http.StatusRequestEntityTooLarge, "Te groot", "Wat u verstuurde is te groot. Een bestand mag ten hoogste 1 MB zijn. Ga terug en probeer het opnieuw.")
-			return
-		}
-		if !sameToken(r.PostFormValue("csrf"), s.tasks().sessions.GetString(r.Context(), keyTaskCSRF)) {
-			s.taskMessage(w, r, http.StatusForbidden, "Formulier verlopen",
-				"Dit formulier is verlopen. Open de link in uw e-mail opnieuw en probeer het nog eens.")
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
+	return formGuard{
+		token:    func(ctx context.Context) string { return s.tasks().sessions.GetString(ctx, keyTaskCSRF) },
+		refuse:   s.taskMessage,
+		tooLarge: "Wat u verstuurde is te groot. Een bestand mag ten hoogste 1 MB zijn. Ga terug en probeer het opnieuw.",
+		expired:  "Dit formulier is verlopen. Open de link in uw e-mail opnieuw en probeer het nog eens.",
+	}.wrap(next)
 }
 
 func (s *Server) taskCSRFToken(ctx context.Context) string {
@@ -244,18 +232,7 @@ func (s *Server) taskFail(w http.ResponseWriter, r *http.Request, err error) {
 // renderTask writes a task page: the console's layout, without staff's
 // navigation, with the task session's anti-forgery token.
 func (s *Server) renderTask(w http.ResponseWriter, r *http.Request, status int, name string, page any) {
-	t := s.pages.byName[name]
-	v := view{Page: page, CSRF: s.taskCSRFToken(r.Context()), Nav: name, Public: true, Title: titleOf(page)}
-	var b bytes.Buffer
-	if err := t.ExecuteTemplate(&b, "layout", v); err != nil {
-		s.log.Error("render task page", "page", name, "error", err)
-		http.Error(w, "De pagina kon niet worden gemaakt.", http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_, _ = w.Write(b.Bytes())
+	s.writePage(w, status, name, view{Page: page, CSRF: s.taskCSRFToken(r.Context()), Nav: name, Public: true, Title: titleOf(page)})
 }
 
 // endTaskSession closes the page: the session ends, the link still works.

@@ -403,8 +403,10 @@ func (c *Cluster) Kill() error {
 	return nil
 }
 
-// Restart starts the server again on the same databases and ports, after
-// Kill or Stop, and waits until it serves the namespace.
+// Restart starts the server again on the same databases and ports after
+// Kill (Stop removes a temporary configuration folder, so a stopped
+// cluster is started anew with StartCluster), and waits until it serves
+// the namespace.
 func (c *Cluster) Restart(ctx context.Context) error {
 	if err := c.start(ctx); err != nil {
 		return err
